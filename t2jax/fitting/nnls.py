@@ -1,0 +1,65 @@
+r"""Exact non-negative least squares for tiny systems, by enumerating active sets.
+
+For the normal equations :math:`G c = b` of a law with :math:`m \le 5` linear
+coefficients, the NNLS optimum is the unconstrained least-squares solution on its
+own support. Solving all :math:`2^m` masked systems at once and keeping the feasible
+one with the least residual is therefore exact, branch-free and batchable over any
+leading shape (an exponent grid, resamples, or both).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def _masks(m: int) -> np.ndarray:
+    return np.array(list(itertools.product([0.0, 1.0], repeat=m)))
+
+
+def masked_solve(G, b, mask):
+    """Solve ``G c = b`` on the coefficients where ``mask`` is 1; the others are 0."""
+    outer = mask[..., :, None] * mask[..., None, :]
+    eye = jnp.eye(G.shape[-1], dtype=G.dtype)
+    Gm = G * outer + eye * (1.0 - mask[..., None, :])
+    return jnp.linalg.solve(Gm, (b * mask)[..., None])[..., 0]
+
+
+def nnls_normal(G, b, yy):
+    """NNLS from normal equations, batched over leading axes.
+
+    Args:
+      G: ``(..., m, m)`` Gram matrices ``F^T W F``.
+      b: ``(..., m)`` moments ``F^T W y``.
+      yy: ``(...)`` weighted sums of squares ``y^T W y``.
+    Returns:
+      ``(coef, rss, mask)``: the optimum, its residual sum of squares and its support.
+    """
+    m = G.shape[-1]
+    masks = jnp.asarray(_masks(m), G.dtype)  # (M, m)
+    coefs = masked_solve(G[..., None, :, :], b[..., None, :], masks)  # (..., M, m)
+    rss = yy[..., None] - jnp.sum(coefs * b[..., None, :] * masks, axis=-1)
+    feasible = jnp.all(coefs >= 0.0, axis=-1) & jnp.all(jnp.isfinite(coefs), axis=-1) & jnp.isfinite(rss)
+    rss = jnp.where(feasible, rss, jnp.inf)
+    best = jnp.argmin(rss, axis=-1)
+    pick = lambda a: jnp.take_along_axis(a, best[..., None, None], axis=-2)[..., 0, :]
+    return pick(coefs), jnp.take_along_axis(rss, best[..., None], axis=-1)[..., 0], masks[best]
+
+
+def nnls_exact(F, y, w):
+    """NNLS of ``min_c>=0 sum w (y - F c)^2`` on one design matrix, differentiable in ``F``.
+
+    The support is chosen by :func:`nnls_normal` (not differentiated: it is piecewise
+    constant); the coefficients are re-solved on it with one step of iterative
+    refinement, so they keep full float64 accuracy.
+    """
+    wF = F * w[:, None]
+    G, b = F.T @ wF, wF.T @ y
+    _, _, mask = nnls_normal(jax.lax.stop_gradient(G), jax.lax.stop_gradient(b), jnp.sum(w * y * y))
+    mask = jax.lax.stop_gradient(mask)
+    coef = masked_solve(G, b, mask)
+    coef = coef + masked_solve(G, wF.T @ (y - F @ coef), mask)
+    return coef, mask

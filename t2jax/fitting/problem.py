@@ -1,0 +1,48 @@
+"""Runs -> a well-scaled fitting problem, and fitted coefficients -> raw units.
+
+Covariates are divided by their geometric mean before fitting, so features
+``x^-theta`` stay O(1) whatever the exponent. A coefficient fitted on the scaled
+covariate maps back as ``C_raw = C_scaled * s^theta``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from t2jax.data.runs import Runs
+from t2jax.errors import T2JaxError
+from t2jax.laws.power_sum import PowerSumLaw
+
+
+class Problem(NamedTuple):
+    X: np.ndarray  # scaled covariates, (n, J)
+    y: np.ndarray  # loss, (n,)
+    scale: np.ndarray  # (J,)
+
+
+def covariates(runs: Runs, law: PowerSumLaw) -> np.ndarray:
+    cols = {"N": runs.N, "D": runs.D}
+    for extra in law.covariates:
+        if extra not in cols and hasattr(runs, extra):
+            cols[extra] = getattr(runs, extra)
+    try:
+        return np.stack([np.asarray(cols[c], np.float64) for c in law.covariates], axis=1)
+    except KeyError as exc:
+        raise T2JaxError(f"law '{law.name}' needs covariate {exc.args[0]!r}, which the data lack") from None
+
+
+def make_problem(runs: Runs, law: PowerSumLaw, method: str) -> Problem:
+    n = len(runs)
+    if n < law.n_params:
+        raise T2JaxError(f"{method} needs at least {law.n_params} runs to fit {law.n_params} parameters; got {n}")
+    X = covariates(runs, law)
+    scale = np.exp(np.mean(np.log(X), axis=0))
+    return Problem(X / scale, np.asarray(runs.loss, np.float64), scale)
+
+
+def raw_params(law: PowerSumLaw, coef, theta, scale) -> dict:
+    coef, theta = np.asarray(coef, np.float64), np.asarray(theta, np.float64)
+    raw = np.concatenate([coef[:1], coef[1:] * scale**theta])
+    return dict(zip(law.param_names, [float(v) for v in np.concatenate([raw, theta])]))

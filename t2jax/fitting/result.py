@@ -1,0 +1,92 @@
+"""The one result type every fitter returns."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from typing import Any
+
+import numpy as np
+
+from t2jax.errors import T2JaxError
+
+
+class FitWarning(UserWarning):
+    """A fit did not converge, or a parameter sits on a bound."""
+
+
+@dataclasses.dataclass(frozen=True)
+class FitResult:
+    """A fitted law, parameters in raw units (N in parameters, D in tokens, C in FLOPs).
+
+    Attributes:
+      method: ``"approach3"``, ``"varpro"`` or ``"isoflop"``.
+      law: the law's name (``"chinchilla"``; ``"isoflop-power"`` for Approach 2, whose
+        parameters are the power laws ``N* = N0 C^a``, ``D* = D0 C^b``).
+      params: parameter name -> value.
+      objective: the minimised objective at ``params``.
+      n_points: runs used.
+      converged: the refinement met its tolerance.
+      at_bound: parameters at a bound (a coefficient at 0, an exponent at the grid edge).
+      extras: method-specific details (e.g. per-budget minima for ``isoflop``).
+    """
+
+    method: str
+    law: str
+    params: dict
+    objective: float
+    n_points: int
+    converged: bool
+    at_bound: tuple = ()
+    extras: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.converged:
+            warnings.warn(f"{self.method} fit did not converge; treat its parameters with care", FitWarning, stacklevel=3)
+        if self.at_bound:
+            warnings.warn(f"{self.method} fit: {', '.join(self.at_bound)} at a bound", FitWarning, stacklevel=3)
+
+    def predict(self, N, D):
+        """Predicted loss at ``(N, D)``."""
+        if self.law != "chinchilla":
+            raise T2JaxError(f"a {self.method} fit has no loss surface to predict from; use approach3 or varpro")
+        from t2jax.laws.chinchilla import chinchilla_loss
+
+        return np.asarray(chinchilla_loss(self.params, np.asarray(N, float), np.asarray(D, float)))
+
+    def optimal(self, C):
+        """Compute-optimal ``(N*(C), D*(C))`` for training budgets ``C = 6 N D``."""
+        C = np.asarray(C, float)
+        if self.law == "isoflop-power":
+            p = self.params
+            return p["N0"] * C ** p["a"], p["D0"] * C ** p["b"]
+        from t2jax.laws.chinchilla import compute_optimal
+
+        N, D = compute_optimal(self.params, C)
+        return np.asarray(N), np.asarray(D)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        out = {
+            "method": self.method,
+            "law": self.law,
+            "n_points": int(self.n_points),
+            "params": {k: float(v) for k, v in self.params.items()},
+            "objective": float(self.objective),
+            "converged": bool(self.converged),
+            "at_bound": list(self.at_bound),
+        }
+        out.update(_jsonable(self.extras))
+        return out
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    return obj
