@@ -1,0 +1,1 @@
+"""Report: figures, the demo job and the command line."""

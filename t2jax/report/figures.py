@@ -1,0 +1,47 @@
+"""Matplotlib figures of fits (headless: the Agg backend)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from t2jax.data.runs import Runs  # noqa: E402
+from t2jax.fitting.result import FitResult  # noqa: E402
+
+
+def isoflop_figure(runs: Runs, fits: list[FitResult], path) -> None:
+    """Loss against N per budget, the fitted surfaces along each IsoFLOP curve, and the
+    compute-optimal N*(C) of every fit."""
+    has = np.isfinite(runs.budget) if runs.budget is not None else np.zeros(len(runs), bool)
+    budgets = np.unique(runs.budget[has]) if has.any() else np.array([])
+    colours = plt.cm.viridis(np.linspace(0, 0.9, max(len(budgets), 1)))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
+    ax.scatter(runs.N[~has], runs.loss[~has], s=8, c="0.7", label="off-curve runs")
+    surfaces = [f for f in fits if f.law == "chinchilla"]
+    styles = ["-", "--", ":"]
+    for c, colour in zip(budgets, colours):
+        pick = runs.budget == c
+        ax.scatter(runs.N[pick], runs.loss[pick], s=12, color=colour)
+        N = np.geomspace(runs.N[pick].min() / 1.5, runs.N[pick].max() * 1.5, 100)
+        for f, ls in zip(surfaces, styles):
+            ax.plot(N, f.predict(N, c / (6 * N)), ls, color=colour, lw=1)
+    ax.set(xscale="log", xlabel="parameters N", ylabel="loss", title="IsoFLOP curves: data and fitted surfaces")
+    for f, ls in zip(surfaces, styles):
+        ax.plot([], [], ls, color="k", label=f.method)
+    ax.legend(fontsize=8)
+    C = np.geomspace(runs.flops.min(), runs.flops.max() * 10, 50)
+    for f in fits:
+        ax2.plot(C, f.optimal(C)[0], label=f"{f.method}")
+    if budgets.size:
+        iso = [f for f in fits if f.method == "isoflop"]
+        if iso:
+            pts = iso[0].extras["budgets"]
+            ax2.scatter([p["budget"] for p in pts], [p["N_opt"] for p in pts], c="k", s=15, label="parabola minima")
+    ax2.set(xscale="log", yscale="log", xlabel="training FLOPs C", ylabel="compute-optimal N*", title="N*(C)")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
