@@ -1,0 +1,39 @@
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_file(relative: str) -> Path:
+    """A file of the shared real-data folder; skip when absent, except under CI=true."""
+    path = SHARED / relative
+    if not path.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"shared data file missing under CI: {path}")
+        pytest.skip(f"shared data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def epoch_runs():
+    import pandas as pd
+
+    from t2jax import load_runs
+
+    frame = pd.read_csv(shared_file("epoch-analyzing-chinchilla/svg_extracted_data.csv"))
+    frame = frame.sort_values("loss").iloc[:-5]  # the notebook drops the 5 highest losses
+    return load_runs(frame, n_col="Model Size", flops_col="Training FLOP", loss_col="loss")
+
+
+@pytest.fixture(scope="session")
+def scalefit_path():
+    return shared_file("open-athena-scaling-law-analysis/extract/ml_scalefit/isoflops.csv")
+
+
+@pytest.fixture(scope="session")
+def scalefit_runs(scalefit_path):
+    from t2jax import load_runs
+
+    return load_runs(scalefit_path, n_col="params", d_col="tokens", loss_col="loss", budget_col="budget")
