@@ -28,6 +28,7 @@ class Runs:
       loss: final loss per run.
       budget: nominal compute budget per run (NaN where none), for IsoFLOP fits.
       group: optional label per run (used for group resampling).
+      k: optional samples per question (pass@k task losses, T² laws).
     """
 
     N: np.ndarray
@@ -35,6 +36,7 @@ class Runs:
     loss: np.ndarray
     budget: Optional[np.ndarray] = None
     group: Optional[np.ndarray] = None
+    k: Optional[np.ndarray] = None
 
     def __len__(self) -> int:
         return int(self.N.shape[0])
@@ -48,7 +50,7 @@ class Runs:
         """The runs where ``mask`` is true."""
         mask = np.asarray(mask, bool)
         pick = lambda a: None if a is None else a[mask]
-        return Runs(self.N[mask], self.D[mask], self.loss[mask], pick(self.budget), pick(self.group))
+        return Runs(self.N[mask], self.D[mask], self.loss[mask], pick(self.budget), pick(self.group), pick(self.k))
 
 
 def read_table(source) -> pd.DataFrame:

@@ -30,7 +30,7 @@ def approach3(
     *,
     law: PowerSumLaw = CHINCHILLA,
     delta: float = 1e-3,
-    resolution: int = 128,
+    resolution=None,
     bounds=DEFAULT_BOUNDS,
     n_starts: int = 6,
     weights=None,

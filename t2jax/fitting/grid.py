@@ -75,7 +75,10 @@ def grid_normal_equations(Xs, y, w, grids):
 def profile_grid(Xs, y, w, grids):
     """Least squares profiled over the grid: ``(rss, coef)`` of shape ``grid`` and ``grid + (m,)``."""
     G, b, yy = grid_normal_equations(Xs, y, w, grids)
-    coef, rss, _ = nnls_normal(G, b, yy)
+    if len(grids) >= 3:  # bound memory: one slice of the first exponent at a time
+        coef, rss, _ = jax.lax.map(lambda a: nnls_normal(*a), (G, b, yy))
+    else:
+        coef, rss, _ = nnls_normal(G, b, yy)
     return rss, coef
 
 

@@ -23,14 +23,13 @@ class Problem(NamedTuple):
 
 
 def covariates(runs: Runs, law: PowerSumLaw) -> np.ndarray:
-    cols = {"N": runs.N, "D": runs.D}
-    for extra in law.covariates:
-        if extra not in cols and hasattr(runs, extra):
-            cols[extra] = getattr(runs, extra)
-    try:
-        return np.stack([np.asarray(cols[c], np.float64) for c in law.covariates], axis=1)
-    except KeyError as exc:
-        raise T2JaxError(f"law '{law.name}' needs covariate {exc.args[0]!r}, which the data lack") from None
+    columns = []
+    for name in law.covariates:
+        values = getattr(runs, name, None)
+        if values is None:
+            raise T2JaxError(f"law '{law.name}' needs covariate '{name}', which the data lack")
+        columns.append(np.asarray(values, np.float64))
+    return np.stack(columns, axis=1)
 
 
 def make_problem(runs: Runs, law: PowerSumLaw, method: str) -> Problem:

@@ -46,13 +46,32 @@ class FitResult:
         if self.at_bound:
             warnings.warn(f"{self.method} fit: {', '.join(self.at_bound)} at a bound", FitWarning, stacklevel=3)
 
-    def predict(self, N, D):
-        """Predicted loss at ``(N, D)``."""
-        if self.law != "chinchilla":
+    def _law_call(self, which: str, N, D, k):
+        if self.law == "isoflop-power":
             raise T2JaxError(f"a {self.method} fit has no loss surface to predict from; use approach3 or varpro")
-        from t2jax.laws.chinchilla import chinchilla_loss
+        import jax
 
-        return np.asarray(chinchilla_loss(self.params, np.asarray(N, float), np.asarray(D, float)))
+        from t2jax.laws.registry import get_law
+
+        spec = get_law(self.law)
+        args = [N, D]
+        if "k" in spec.covariates:
+            if k is None:
+                raise T2JaxError(f"law '{self.law}' needs k (samples per question)")
+            args.append(k)
+        fn = getattr(spec, which)
+        if fn is None:
+            raise T2JaxError(f"law '{self.law}' does not model task accuracy")
+        with jax.enable_x64(True):
+            return np.asarray(fn(self.params, *(np.asarray(a, np.float64) for a in args)))
+
+    def predict(self, N, D, k=None):
+        """The fitted quantity (a loss) at ``(N, D)`` (and ``k`` for T² laws)."""
+        return self._law_call("loss", N, D, k)
+
+    def accuracy(self, N, D, k):
+        """Predicted pass@k at ``(N, D, k)`` (T² laws)."""
+        return self._law_call("accuracy", N, D, k)
 
     def optimal(self, C):
         """Compute-optimal ``(N*(C), D*(C))`` for training budgets ``C = 6 N D``."""

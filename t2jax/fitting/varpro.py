@@ -32,11 +32,15 @@ from t2jax.laws.power_sum import PowerSumLaw, features, log_predict
 from t2jax.precision import x64
 
 DEFAULT_BOUNDS = (0.02, 2.0)
+DEFAULT_RESOLUTION = {1: 1024, 2: 128, 3: 64}
 
 
-def exponent_grids(law: PowerSumLaw, resolution: int, bounds) -> tuple:
+def exponent_grids(law: PowerSumLaw, resolution, bounds) -> tuple:
+    """One linear grid per exponent; ``resolution=None`` picks 128 for 2 exponents, 64 for 3."""
+    J = len(law.exponents)
+    resolution = resolution or DEFAULT_RESOLUTION.get(J, 24)
     lo, hi = bounds
-    return tuple(jnp.linspace(lo, hi, resolution) for _ in law.exponents)
+    return tuple(jnp.linspace(lo, hi, resolution) for _ in range(J))
 
 
 def profile_sse(theta, X, y, w):
@@ -118,7 +122,7 @@ def varpro(
     law: PowerSumLaw = CHINCHILLA,
     loss: str = "squared",
     delta: float = 1e-3,
-    resolution: int = 128,
+    resolution=None,
     bounds=DEFAULT_BOUNDS,
     n_starts: int = 4,
     weights=None,
@@ -130,7 +134,8 @@ def varpro(
       law: the law (Chinchilla by default).
       loss: ``"squared"`` (default) or ``"huber"`` (IRLS grid, residuals on the loss).
       delta: Huber threshold for ``loss="huber"``.
-      resolution: grid points per exponent (``resolution ** J`` grid).
+      resolution: grid points per exponent (``resolution ** J`` grid; default 128 for
+        two exponents, 64 for three).
       bounds: exponent grid range ``(lo, hi)``.
       n_starts: grid local minima refined exactly.
       weights: optional per-run weights (e.g. bootstrap multiplicities).

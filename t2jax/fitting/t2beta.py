@@ -1,0 +1,113 @@
+r"""T² Approach 2: a Beta model of per-question success driven by a fitted loss.
+
+Stage 1 fits a Chinchilla surface :math:`\hat L(N, D)` to a per-checkpoint loss
+(by default the k = 1 task loss :math:`-\log \overline{\mathrm{pass}@1}`). Stage 2
+fits :math:`\theta` of (see :mod:`t2jax.laws.t2`)
+
+.. math:: \mathrm{Acc}(N, D, k) = 1 - B(\mu\nu, (1-\mu)\nu + k) / B(\mu\nu, (1-\mu)\nu),
+
+by least squares against observed pass@k over all checkpoints and k. Seeds come from
+structure rather than restarts: a Beta curve per checkpoint gives
+:math:`(\mu_c, \nu_c)`; :math:`\log\nu_c` is linear in :math:`(\theta_3, \theta_4)`;
+:math:`\mu_c` is linear in :math:`\theta_2` on a :math:`(\theta_0, \theta_1)` grid.
+Damped Newton on the exact objective finishes.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from t2jax.errors import T2JaxError
+from t2jax.fitting.newton import minimize
+from t2jax.fitting.result import FitResult
+from t2jax.laws.beta import beta_pass_at_k
+from t2jax.laws.t2 import THETA, t2_beta_accuracy_from_loss
+from t2jax.precision import x64
+
+
+def _curve_sse(log_ab, ks, acc):
+    """Squared error of log pass@k: relative, so near-zero accuracies still pin the curve."""
+    pred = beta_pass_at_k(jnp.exp(log_ab[0]), jnp.exp(log_ab[1]), ks)
+    return jnp.sum((jnp.log(pred) - jnp.log(acc)) ** 2)
+
+
+def _per_checkpoint_beta(ks, acc):
+    """Beta(a, b) per checkpoint from its pass@k curve, least squares on log pass@k (9 starts)."""
+    starts = jnp.log(jnp.array([[a, b] for a in (0.1, 0.5, 2.0) for b in (1.0, 10.0, 100.0)]))
+
+    def one(curve):
+        runs = jax.vmap(lambda s: minimize(_curve_sse, s, ks, curve))(starts)
+        return runs.x[jnp.argmin(jnp.where(jnp.isfinite(runs.value), runs.value, jnp.inf))]
+
+    ab = jnp.exp(jax.vmap(one)(acc))
+    return ab[:, 0] / ab.sum(1), ab.sum(1)
+
+
+def _seed_theta(L, mu, nu):
+    V = jnp.stack([jnp.ones_like(L), L], 1)
+    t34 = jnp.linalg.lstsq(V, jnp.log(nu))[0]
+    t0s = jnp.linspace(L.min() - 1.0, L.max() + 1.0, 64)
+    t1s = jnp.concatenate([-jnp.geomspace(30.0, 0.03, 32), jnp.geomspace(0.03, 30.0, 32)])
+    s = 1.0 / (1.0 + jnp.exp(t1s[None, :, None] * (L[None, None, :] - t0s[:, None, None])))
+    t2 = jnp.clip(jnp.sum(s * mu, -1) / jnp.sum(s * s, -1), 1e-6, 1.0)
+    sse = jnp.sum((t2[..., None] * s - mu) ** 2, -1)
+    i, j = jnp.unravel_index(jnp.argmin(sse), sse.shape)
+    return jnp.stack([t0s[i], t1s[j], t2[i, j], t34[0], t34[1]])
+
+
+def _stage2_sse(theta, L, ks, acc, w):
+    pred = t2_beta_accuracy_from_loss(theta, L[:, None], ks[None, :])
+    return jnp.sum(w * (pred - acc) ** 2)
+
+
+@jax.jit
+def fit_theta(L, ks, acc, w):
+    """Stage 2: ``theta`` from fitted losses ``L`` (checkpoints) and pass@k ``acc`` (checkpoints x ks)."""
+    mu, nu = _per_checkpoint_beta(ks, acc)
+    theta0 = _seed_theta(L, mu, nu)
+    return minimize(_stage2_sse, theta0, L, ks, acc, w, max_iter=500)
+
+
+@x64
+def fit_t2_beta(N, D, ks, acc, *, stage1_loss=None, stage1_method: str = "varpro", weights=None) -> FitResult:
+    """Fit T² Approach 2.
+
+    Args:
+      N, D: per-checkpoint parameters and tokens.
+      ks: the k values (columns of ``acc``).
+      acc: observed aggregate pass@k, shape ``(checkpoints, len(ks))``.
+      stage1_loss: per-checkpoint loss for stage 1; default ``-log acc[:, k == 1]``.
+      stage1_method: ``"varpro"`` or ``"approach3"``.
+      weights: optional per-checkpoint weights.
+    """
+    from t2jax.data.runs import Runs
+    from t2jax.fitting import fit
+
+    N, D, ks, acc = (np.asarray(v, np.float64) for v in (N, D, ks, acc))
+    if acc.shape != (N.size, ks.size):
+        raise T2JaxError(f"acc must be (checkpoints, ks) = ({N.size}, {ks.size}); got {acc.shape}")
+    if not np.isfinite(acc).all() or (acc <= 0).any() or (acc > 1).any():
+        raise T2JaxError("pass@k values must lie in (0, 1]")
+    if stage1_loss is None:
+        if not (ks == 1).any():
+            raise T2JaxError("stage 1 needs pass@1 (k = 1) or an explicit stage1_loss")
+        stage1_loss = -np.log(acc[:, np.flatnonzero(ks == 1)[0]])
+    w = np.ones(N.size) if weights is None else np.asarray(weights, np.float64)
+    stage1 = fit(Runs(N, D, np.asarray(stage1_loss, np.float64)), stage1_method, weights=w)
+    L_hat = stage1.predict(N, D)
+    res = fit_theta(jnp.asarray(L_hat), jnp.asarray(ks), jnp.asarray(acc), jnp.asarray(w)[:, None])
+    params = dict(stage1.params) | dict(zip(THETA, map(float, np.asarray(res.x))))
+    return FitResult(
+        method="t2-beta",
+        law="t2-beta",
+        params=params,
+        objective=float(res.value),
+        n_points=int(acc.size),
+        converged=bool(res.converged) and stage1.converged,
+        at_bound=stage1.at_bound,
+        extras={"stage1": {"method": stage1_method, "objective": stage1.objective}},
+    )

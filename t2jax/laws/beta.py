@@ -1,0 +1,28 @@
+r"""pass@k under a Beta distribution of per-problem success probabilities.
+
+If problem success probabilities are :math:`p \sim \mathrm{Beta}(a, b)`, then
+(Schaeffer et al. 2025)
+
+.. math:: \mathbb{E}[\mathrm{pass}@k] = 1 - \mathbb{E}[(1-p)^k] = 1 - \frac{B(a, b+k)}{B(a, b)},
+
+valid for any real :math:`k > 0`. For large :math:`k`,
+:math:`B(a, b+k)/B(a, b) \approx \frac{\Gamma(a+b)}{\Gamma(b)} k^{-a}`, so
+:math:`-\log \mathrm{pass}@k \approx \frac{\Gamma(a+b)}{\Gamma(b)} k^{-a}`: the
+power-law exponent in :math:`k` is :math:`a`.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+from jax.scipy.special import betaln, gammaln
+
+
+def beta_pass_at_k(a, b, k):
+    """``1 - B(a, b + k) / B(a, b)``, broadcasting."""
+    a, b, k = (jnp.asarray(v, jnp.result_type(float)) for v in (a, b, k))
+    return -jnp.expm1(betaln(a, b + k) - betaln(a, b))
+
+
+def beta_power_law(a, b):
+    """``(prefactor, exponent)`` of ``-log pass@k ~ prefactor * k^-exponent`` at large k."""
+    return jnp.exp(gammaln(a + b) - gammaln(b)), a

@@ -1,0 +1,59 @@
+r"""Train-to-Test (T²) laws of task performance in (N, D, k) (Roberts et al. 2026).
+
+**Approach 1** extends the Chinchilla surface to the task loss
+:math:`-\log \mathrm{pass}@k`:
+
+.. math:: L(N, D, k) = E + \frac{A}{N^\alpha} + \frac{B}{D^\beta} + \frac{G}{k^\gamma},
+
+an additive power law, so the VarPro machinery fits it (3-D exponent grid).
+
+**Approach 2** models per-question success probabilities as
+:math:`p \sim \mathrm{Beta}(a, b)` whose mean and concentration follow a fitted
+loss :math:`\hat L(N, D)` (Chinchilla form):
+
+.. math:: \mu = \frac{\theta_2}{1 + e^{\theta_1 (\hat L - \theta_0)}},\quad
+          \nu = e^{\theta_3 + \theta_4 \hat L},\quad a = \mu\nu,\; b = (1-\mu)\nu,\quad
+          \mathrm{Acc}(N, D, k) = 1 - \frac{B(a, b + k)}{B(a, b)}.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from t2jax.laws.beta import beta_pass_at_k
+from t2jax.laws.chinchilla import chinchilla_loss
+from t2jax.laws.power_sum import PowerSumLaw
+
+T2_LOSS = PowerSumLaw(
+    name="t2-loss",
+    covariates=("N", "D", "k"),
+    coefficients=("E", "A", "B", "G"),
+    exponents=("alpha", "beta", "gamma"),
+)
+
+THETA = ("theta0", "theta1", "theta2", "theta3", "theta4")
+
+
+def t2_loss(params, N, D, k):
+    """Approach 1 task loss ``E + A/N^alpha + B/D^beta + G/k^gamma``."""
+    return chinchilla_loss(params, N, D) + params["G"] * jnp.asarray(k, jnp.result_type(float)) ** (-params["gamma"])
+
+
+def beta_mean_concentration(theta, L_hat):
+    """Approach 2 ``(mu, nu)`` of the per-question Beta at fitted loss ``L_hat``."""
+    t0, t1, t2, t3, t4 = (theta[i] for i in range(5))
+    mu = t2 / (1.0 + jnp.exp(t1 * (L_hat - t0)))
+    nu = jnp.exp(t3 + t4 * L_hat)
+    return mu, nu
+
+
+def t2_beta_accuracy_from_loss(theta, L_hat, k):
+    """Approach 2 accuracy ``1 - B(a, b+k)/B(a, b)`` at fitted loss ``L_hat``."""
+    mu, nu = beta_mean_concentration(theta, L_hat)
+    return beta_pass_at_k(mu * nu, (1.0 - mu) * nu, k)
+
+
+def t2_beta_accuracy(params, N, D, k):
+    """Approach 2 accuracy with ``L_hat = E + A/N^alpha + B/D^beta`` from ``params``."""
+    theta = jnp.stack([jnp.asarray(params[t]) for t in THETA])
+    return t2_beta_accuracy_from_loss(theta, chinchilla_loss(params, N, D), k)
