@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Optional
+
 import numpy as np
 
 from t2jax.data.runs import Runs
+from t2jax.data.samples import Samples
 from t2jax.laws.chinchilla import chinchilla_loss
 
 
@@ -32,3 +36,101 @@ def synthetic_isoflop_runs(
     N, D, C = (np.concatenate(v) for v in (Ns, Ds, Cs))
     loss = np.asarray(chinchilla_loss(params, N, D)) * np.exp(noise * rng.standard_normal(N.size))
     return Runs(N=N, D=D, loss=loss, budget=C)
+
+
+#: The testbed's true T² Approach-2 model: a Chinchilla-type task loss (Hoffmann et
+#: al.'s published surface) driving the per-question Beta (theta as in t2jax.laws.t2).
+T2_TRUTH = {
+    "E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28,
+    "theta0": 2.6, "theta1": 4.0, "theta2": 0.8, "theta3": 3.0, "theta4": -0.1,
+}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class T2Testbed:
+    """A synthetic T² study: checkpoints (N, D), their task loss (the answer NLL that
+    drives the Beta, ``loss``), per-question success probabilities ``p`` (checkpoints x
+    questions), optional sampled counts, and the true parameters."""
+
+    truth: dict
+    N: np.ndarray
+    D: np.ndarray
+    loss: np.ndarray
+    p: np.ndarray
+    samples: Optional[Samples]
+
+    def true_accuracy(self, N, D, k):
+        """The generating model's expected pass@k (the Beta closed form)."""
+        import jax
+
+        from t2jax.laws.t2 import t2_beta_accuracy
+
+        with jax.enable_x64(True):
+            return np.asarray(t2_beta_accuracy(self.truth, np.asarray(N, float), np.asarray(D, float), np.asarray(k, float)))
+
+    def empirical_accuracy(self, ks):
+        """Mean over questions of ``1 - (1 - p)^k`` per (checkpoint, k)."""
+        ks = np.asarray(ks, float)
+        return 1.0 - np.mean(np.exp(ks[None, :, None] * np.log1p(-self.p[:, None, :])), axis=-1)
+
+
+def _beta_quantile(a, b, u, iters: int = 100):
+    """Quantile of Beta(a, b) at ``u`` by bisection on the logit scale (betainc is monotone)."""
+    import jax
+    import jax.numpy as jnp
+    from jax.scipy.special import betainc
+
+    lo, hi = jnp.full(jnp.broadcast_shapes(a.shape, u.shape), -60.0), jnp.full(jnp.broadcast_shapes(a.shape, u.shape), 60.0)
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        below = betainc(a, b, jax.nn.sigmoid(mid)) < u
+        lo, hi = jnp.where(below, mid, lo), jnp.where(below, hi, mid)
+    return jax.nn.sigmoid(0.5 * (lo + hi))
+
+
+def synthetic_t2(
+    truth: Optional[dict] = None,
+    *,
+    sizes=None,
+    budgets=None,
+    max_tokens_per_param: float = 2e4,
+    n_questions: int = 256,
+    n_samples: Optional[int] = None,
+    seed: int = 0,
+) -> T2Testbed:
+    """A seeded, paper-like T² grid.
+
+    Model sizes (default 10 from 5M to 901M) x compute levels (default 12 from
+    1.25e16 to 2.56e19 FLOPs, as in Porian et al.'s grid that T² builds on), keeping
+    cells with 1 <= D/N <= ``max_tokens_per_param`` (so small models are heavily
+    overtrained). Question j has a fixed difficulty rank ``u_j ~ U(0, 1)``; at each
+    checkpoint its success probability is the ``u_j`` quantile of the true Beta, so
+    question difficulty is consistent across checkpoints. With ``n_samples``, correct
+    counts ``c ~ Binomial(n_samples, p)`` are drawn too.
+    """
+    import jax
+
+    from t2jax.laws.chinchilla import chinchilla_loss
+    from t2jax.laws.t2 import THETA, beta_mean_concentration
+
+    truth = dict(T2_TRUTH if truth is None else truth)
+    sizes = np.geomspace(5e6, 9.01e8, 10) if sizes is None else np.asarray(sizes, float)
+    budgets = np.geomspace(1.25e16, 2.56e19, 12) if budgets is None else np.asarray(budgets, float)
+    N, C = (a.ravel() for a in np.meshgrid(sizes, budgets, indexing="ij"))
+    D = C / (6.0 * N)
+    keep = (D >= N) & (D <= max_tokens_per_param * N)
+    N, D = N[keep], D[keep]
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(size=n_questions)
+    with jax.enable_x64(True):
+        theta = np.array([truth[t] for t in THETA])
+        loss = np.asarray(chinchilla_loss(truth, N, D))
+        mu, nu = beta_mean_concentration(theta, loss)
+        p = np.asarray(_beta_quantile((mu * nu)[:, None], ((1 - mu) * nu)[:, None], u[None, :]))
+    samples = None
+    if n_samples is not None:
+        c = rng.binomial(int(n_samples), p).astype(float)
+        n = np.full_like(c, float(n_samples))
+        names = np.array([f"N{a:.3g}_D{b:.3g}" for a, b in zip(N, D)])
+        samples = Samples(N=N, D=D, n=n, c=c, checkpoints=names, problems=np.arange(n_questions))
+    return T2Testbed(truth=truth, N=N, D=D, loss=loss, p=p, samples=samples)

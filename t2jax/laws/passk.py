@@ -7,8 +7,15 @@ the probability that at least one of :math:`k \le n` samples is correct is
 .. math:: \widehat{\mathrm{pass}@k} = 1 - \binom{n-c}{k} \Big/ \binom{n}{k}
           = 1 - \exp\big(\ln\Gamma(n-c+1) + \ln\Gamma(n-k+1) - \ln\Gamma(n-c-k+1) - \ln\Gamma(n+1)\big),
 
-computed with ``gammaln`` and ``expm1`` so it stays exact to float64 rounding for
-:math:`n` in the millions; it is exactly 1 when :math:`n - c < k`.
+which is exactly 1 when :math:`n - c < k` and exactly 0 when :math:`c = 0`. The
+ratio is symmetric in :math:`c` and :math:`k`: with :math:`m = \min(c, k)` and
+:math:`M = \max(c, k)`,
+
+.. math:: \binom{n-c}{k} \Big/ \binom{n}{k} = \prod_{j=0}^{m-1} \Big(1 - \frac{M}{n-j}\Big),
+
+summed in log space with ``log1p`` when :math:`m \le 512` (exact to rounding even
+when pass@k is tiny), and from ``gammaln`` differences otherwise, where pass@k
+:math:`\ge 1 - e^{-512^2/n}` is far from 0 and the cancellation harmless.
 
 **Unsolved problems.** The per-question T² loss :math:`-\log(1 - (1-p_i)^k)` is
 infinite for a problem never solved (:math:`c_i = 0`). t2jax's task loss is therefore
@@ -20,17 +27,27 @@ rather than dropping or clipping them.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 from jax.scipy.special import gammaln
 
 
+PRODUCT_TERMS = 512
+
+
 def pass_at_k(n, c, k):
     """Unbiased pass@k per problem; broadcasts over ``n``, ``c``, ``k`` (requires k <= n)."""
-    n, c, k = (jnp.asarray(v, jnp.result_type(float)) for v in (n, c, k))
-    fail = n - c
-    certain = fail < k
-    safe_fail = jnp.where(certain, k, fail)  # keep gammaln's argument >= 1 on the masked branch
-    log_ratio = gammaln(safe_fail + 1) + gammaln(n - k + 1) - gammaln(safe_fail - k + 1) - gammaln(n + 1)
+    n, c, k = jnp.broadcast_arrays(*(jnp.asarray(v, jnp.result_type(float)) for v in (n, c, k)))
+    certain = n - c < k
+    m, M = jnp.minimum(c, k), jnp.maximum(c, k)
+    n_safe = jnp.where(certain, n + M + PRODUCT_TERMS, n)  # keeps every masked log argument valid
+
+    def term(j, acc):
+        return acc + jnp.where(j < m, jnp.log1p(-M / (n_safe - j)), 0.0)
+
+    product = jax.lax.fori_loop(0, PRODUCT_TERMS, term, jnp.zeros_like(n))
+    gamma = gammaln(n_safe - c + 1) + gammaln(n_safe - k + 1) - gammaln(n_safe - c - k + 1) - gammaln(n_safe + 1)
+    log_ratio = jnp.where(m <= PRODUCT_TERMS, product, gamma)
     return jnp.where(certain, 1.0, -jnp.expm1(log_ratio))
 
 
