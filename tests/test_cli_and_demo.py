@@ -40,8 +40,58 @@ def test_demo(tmp_path, capsys):
     for name in ("approach3", "varpro"):
         assert summary["fits"][name]["converged"]
         assert 0.2 < summary["fits"][name]["params"]["alpha"] < 0.5
-    png = tmp_path / "isoflop.png"
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    for name in ("isoflop.png", "passk.png", "frontier.png"):
+        png = tmp_path / name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    t2 = summary["t2"]
+    a, base = t2["allocation"], t2["allocation"]["chinchilla_baseline"]
+    assert a["N"] < base["N"] and a["tokens_per_param"] > base["tokens_per_param"]
+    assert a["train_flops"] == 2.56e19 and a["inference_flops"] == 2e9
+    # the fitted laws' optima land near the true model's
+    true_N = t2["allocations"]["true model"]["N"]
+    assert a["N"] == pytest.approx(true_N, rel=0.5)
+
+
+def test_t2_fit_and_allocate_cli(tmp_path, capsys):
+    from conftest import shared_file
+
+    counts = shared_file("schaeffer-monkey-power/pythia_ckpts_per_problem_counts.csv")
+    argv = ["fit", str(counts), "--law", "t2-loss", "--query", "benchmark == 'GSM8K'", "--ks", "1,4,16,64", "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    fit = json.loads(captured.out)
+    assert fit["law"] == "t2-loss" and fit["ks"] == [1.0, 4.0, 16.0, 64.0]
+    assert set(fit["params"]) == {"E", "A", "B", "G", "alpha", "beta", "gamma"}
+    assert "Pythia_12B_2M" in fit["dropped_checkpoints"]
+    path = tmp_path / "fit.json"
+    path.write_text(json.dumps(fit))
+    assert main(["allocate", "--fit", str(path), "--train-flops", "2.56e19", "--inference-flops", "2e9", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["N"] * out["k"] * 2 == pytest.approx(2e9, rel=1e-9)
+    for key in ("N", "D", "k", "tokens_per_param", "accuracy", "chinchilla_baseline"):
+        assert key in out
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["allocate", "--fit", "{fit}", "--train-flops", "-1", "--inference-flops", "2e9"], "train_flops must be a positive"),
+        (["allocate", "--fit", "{fit}", "--train-flops", "1e20"], "give inference_flops"),
+        (["allocate", "--fit", "{chin}", "--train-flops", "1e20", "--inference-flops", "2e9"], "allocate needs a T² law"),
+        (["allocate", "--fit", "{bad}", "--train-flops", "1e20", "--inference-flops", "2e9"], "is not JSON"),
+    ],
+)
+def test_allocate_cli_errors(tmp_path, capsys, argv, message):
+    fit = {"method": "x", "law": "t2-beta", "params": __import__("t2jax.data.synthetic", fromlist=["T2_TRUTH"]).T2_TRUTH,
+           "objective": 0.0, "n_points": 1, "converged": True}
+    paths = {"fit": tmp_path / "fit.json", "chin": tmp_path / "chin.json", "bad": tmp_path / "bad.json"}
+    paths["fit"].write_text(json.dumps(fit))
+    paths["chin"].write_text(json.dumps(fit | {"law": "chinchilla"}))
+    paths["bad"].write_text("{not json")
+    argv = [a.format(**{k: str(v) for k, v in paths.items()}) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
 
 
 def test_global_x64_flag_untouched():

@@ -142,27 +142,41 @@ def load_answer_nll(
     return ckpts["N"].to_numpy(float), ckpts["D"].to_numpy(float), np.exp(-wide.to_numpy(float)), ckpts.index.to_numpy()
 
 
-def task_runs(samples: Samples, ks):
-    """Aggregate pass@k per (checkpoint, k) as :class:`~t2jax.data.Runs` for T² fits.
-
-    ``loss`` is the T² task loss ``-log(mean_j pass_j@k)`` over the problems each
-    checkpoint was evaluated on; ``group`` is the checkpoint label. A checkpoint that
-    solved no problem at all has infinite task loss and is refused with its name.
-    """
+def observed_pass_at_k(samples: Samples, ks) -> np.ndarray:
+    """Aggregate unbiased pass@k, shape ``(checkpoints, len(ks))``, over the problems
+    each checkpoint was evaluated on."""
     import jax
 
-    from t2jax.data.runs import Runs
     from t2jax.laws.passk import pass_at_k
 
     ks = check_k(samples, ks)
     obs = samples.observed
     with jax.enable_x64(True):
         per_problem = np.asarray(pass_at_k(np.where(obs, samples.n, 1.0)[:, None, :], samples.c[:, None, :], ks[None, :, None]))
-    acc = (per_problem * obs[:, None, :]).sum(-1) / obs.sum(-1)[:, None]  # (checkpoints, ks)
-    unsolved = (acc <= 0).any(axis=1)
+    return (per_problem * obs[:, None, :]).sum(-1) / obs.sum(-1)[:, None]
+
+
+def solved_checkpoints(samples: Samples) -> np.ndarray:
+    """Checkpoints that solved at least one problem (finite task loss)."""
+    return (samples.c > 0).any(axis=1)
+
+
+def task_runs(samples: Samples, ks):
+    """Aggregate pass@k per (checkpoint, k) as :class:`~t2jax.data.Runs` for T² fits.
+
+    ``loss`` is the T² task loss ``-log(mean_j pass_j@k)`` over the problems each
+    checkpoint was evaluated on; ``group`` is the checkpoint label. A checkpoint that
+    solved no problem at all has infinite task loss and is refused with its name
+    (select ``samples.subset(solved_checkpoints(samples))`` to drop such checkpoints).
+    """
+    from t2jax.data.runs import Runs
+
+    ks = check_k(samples, ks)
+    unsolved = ~solved_checkpoints(samples)
     if unsolved.any():
         names = ", ".join(map(str, samples.checkpoints[unsolved][:5]))
         raise T2JaxError(f"checkpoints with no problem solved (task loss infinite): {names}; drop them first")
+    acc = observed_pass_at_k(samples, ks)
     shape = acc.shape
     return Runs(
         N=np.repeat(samples.N, shape[1]),

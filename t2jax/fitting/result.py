@@ -84,6 +84,18 @@ class FitResult:
         N, D = compute_optimal(self.params, C)
         return np.asarray(N), np.asarray(D)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "FitResult":
+        """Rebuild a result from :meth:`to_dict` output (e.g. ``t2jax fit --json``)."""
+        try:
+            core = {k: data[k] for k in ("method", "law", "params", "objective", "n_points", "converged")}
+        except KeyError as exc:
+            raise T2JaxError(f"not a t2jax fit: key {exc.args[0]!r} is missing") from None
+        extras = {k: v for k, v in data.items() if k not in core and k != "at_bound"}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FitWarning)
+            return cls(**core, at_bound=tuple(data.get("at_bound", ())), extras=extras)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         out = {
@@ -97,6 +109,13 @@ class FitResult:
         }
         out.update(_jsonable(self.extras))
         return out
+
+
+def with_extras(result: FitResult, **extras) -> FitResult:
+    """A copy of ``result`` with more ``extras`` (without repeating its warnings)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)
+        return dataclasses.replace(result, extras=dict(result.extras) | extras)
 
 
 def _jsonable(obj):

@@ -1,4 +1,4 @@
-"""``t2jax`` command line: ``t2jax fit PATH ...`` and ``t2jax demo``."""
+"""``t2jax`` command line: ``fit``, ``allocate``, ``backtest`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -11,55 +11,130 @@ import warnings
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="t2jax", description="Train-to-Test scaling-law fits in JAX")
     sub = p.add_subparsers(dest="command", required=True)
-    f = sub.add_parser("fit", help="fit a loss surface to training runs in a CSV/Parquet file")
+
+    f = sub.add_parser("fit", help="fit a law to training runs or repeated-sampling counts (CSV/Parquet)")
     f.add_argument("path")
-    f.add_argument("--method", choices=["approach3", "varpro", "isoflop"], default="approach3")
-    f.add_argument("--n-col", default="N", help="parameters column (default N)")
+    f.add_argument("--law", choices=["chinchilla", "t2-loss", "t2-beta"], default="chinchilla")
+    f.add_argument("--method", choices=["approach3", "varpro", "isoflop"], default=None,
+                   help="fitter (default approach3 for chinchilla, varpro for T² laws)")
+    f.add_argument("--n-col", default=None, help="parameters column (default N; N_params for T² laws)")
     tokens = f.add_mutually_exclusive_group()
-    tokens.add_argument("--d-col", help="tokens column (default D)")
+    tokens.add_argument("--d-col", help="tokens column (default D; D_tokens for T² laws)")
     tokens.add_argument("--flops-col", help="training-FLOPs column; tokens = C / 6N")
     f.add_argument("--loss-col", default="loss")
     f.add_argument("--budget-col", help="IsoFLOP budget column (needed by --method isoflop)")
     f.add_argument("--group-col")
+    f.add_argument("--checkpoint-col", default="model", help="T² laws: checkpoint label column")
+    f.add_argument("--problem-col", default="problem_idx", help="T² laws: problem label column")
+    f.add_argument("--samples-col", default="n_samples", help="T² laws: samples drawn per problem")
+    f.add_argument("--correct-col", default="n_correct", help="T² laws: correct samples per problem")
+    f.add_argument("--query", help="T² laws: pandas row filter, e.g. \"benchmark == 'GSM8K'\"")
+    f.add_argument("--ks", help="T² laws: comma-separated k values (default powers of 2 up to min n)")
     f.add_argument("--delta", type=float, default=None, help="Huber threshold (approach3; varpro --loss huber)")
     f.add_argument("--loss", choices=["squared", "huber"], default=None, help="varpro objective")
     f.add_argument("--resolution", type=int, default=None, help="exponent grid points per axis")
     f.add_argument("--json", action="store_true", help="print the result as JSON")
-    d = sub.add_parser("demo", help="fit the embedded Chinchilla runs with every method")
+
+    a = sub.add_parser("allocate", help="optimal (N, D, k) for a fitted T² law")
+    a.add_argument("--fit", required=True, help="JSON written by 't2jax fit --law t2-... --json'")
+    a.add_argument("--train-flops", type=float, required=True)
+    a.add_argument("--inference-flops", type=float, help="per-query inference budget: 2 N k <= this")
+    a.add_argument("--tokens-per-sample", type=float, help="deployment form: T tokens per sample")
+    a.add_argument("--queries", type=float, help="deployment form: Q queries served")
+    a.add_argument("--integer-k", action="store_true", help="restrict k to whole numbers")
+    a.add_argument("--json", action="store_true")
+
+    d = sub.add_parser("demo", help="fit the embedded Chinchilla runs and a synthetic T² study")
     d.add_argument("--out", default="t2jax-demo", help="output folder (default t2jax-demo)")
     return p
 
 
+def _print_warnings(caught):
+    for w in caught:
+        print(f"t2jax: warning: {w.message}", file=sys.stderr)
+
+
 def _fit(args) -> int:
-    from t2jax.data.runs import load_runs
+    from t2jax.errors import T2JaxError
     from t2jax.fitting import fit
 
-    runs = load_runs(
-        args.path,
-        n_col=args.n_col,
-        d_col=args.d_col,
-        flops_col=args.flops_col,
-        loss_col=args.loss_col,
-        budget_col=args.budget_col,
-        group_col=args.group_col,
-    )
     options = {k: v for k, v in (("delta", args.delta), ("loss", args.loss), ("resolution", args.resolution)) if v is not None}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = fit(runs, args.method, **options)
-    for w in caught:
-        print(f"t2jax: warning: {w.message}", file=sys.stderr)
+        if args.law == "chinchilla":
+            from t2jax.data.runs import load_runs
+
+            runs = load_runs(args.path, n_col=args.n_col or "N", d_col=args.d_col, flops_col=args.flops_col,
+                             loss_col=args.loss_col, budget_col=args.budget_col, group_col=args.group_col)
+            result = fit(runs, args.method or "approach3", **options)
+        else:
+            from t2jax.data.samples import load_samples
+            from t2jax.fitting.t2 import fit_t2
+
+            if args.flops_col or (args.method == "isoflop"):
+                raise T2JaxError("T² laws take a tokens column (--d-col) and --method varpro or approach3")
+            samples = load_samples(args.path, checkpoint_col=args.checkpoint_col, problem_col=args.problem_col,
+                                   n_param_col=args.n_col or "N_params", d_col=args.d_col or "D_tokens",
+                                   samples_col=args.samples_col, correct_col=args.correct_col, query=args.query)
+            ks = None
+            if args.ks:
+                try:
+                    ks = [float(k) for k in args.ks.split(",")]
+                except ValueError:
+                    raise T2JaxError(f"--ks must be comma-separated numbers, got {args.ks!r}") from None
+            result = fit_t2(samples, args.law, ks, args.method or "varpro", **options)
+    _print_warnings(caught)
     out = result.to_dict()
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    print(f"{result.method} fit of {result.n_points} runs (law {result.law}); converged: {result.converged}")
+    print(f"{result.method} fit of {result.n_points} points (law {result.law}); converged: {result.converged}")
     for k, v in result.params.items():
-        print(f"  {k:>6} = {v:.6g}")
+        print(f"  {k:>7} = {v:.6g}")
     print(f"  objective = {result.objective:.6g}")
     if "parametric" in out:
         e = out["parametric"]["exponents"]
         print(f"  parametric (varpro) implies N* ~ C^{e['N']:.4f}, D* ~ C^{e['D']:.4f}")
+    return 0
+
+
+def _allocate(args) -> int:
+    from t2jax.allocation import allocate
+    from t2jax.errors import T2JaxError
+    from t2jax.fitting.result import FitResult
+
+    try:
+        with open(args.fit) as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise T2JaxError(f"{args.fit} is not JSON: {exc}") from None
+    result = allocate(FitResult.from_dict(data), args.train_flops, args.inference_flops,
+                      tokens_per_sample=args.tokens_per_sample, queries=args.queries, integer_k=args.integer_k)
+    out = result.to_dict()
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    b = out["chinchilla_baseline"]
+    print(f"{'':>12} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'pass@k':>8}")
+    print(f"{'T2-optimal':>12} {out['N']:10.3g} {out['D']:10.3g} {out['k']:8.3g} {out['tokens_per_param']:8.3g} {out['accuracy']:8.4f}")
+    print(f"{'Chinchilla':>12} {b['N']:10.3g} {b['D']:10.3g} {b['k']:8.3g} {b['tokens_per_param']:8.3g} {b['accuracy']:8.4f}")
+    return 0
+
+
+def _demo(args) -> int:
+    from t2jax.report.demo import run_demo
+
+    summary = run_demo(args.out)
+    for name, r in summary["fits"].items():
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in r["params"].items())
+        print(f"{name:>9}: {shown}  ({r['seconds']} s)")
+    if "t2" in summary:
+        a = summary["t2"]["allocation"]
+        b = a["chinchilla_baseline"]
+        print(f"T² allocation at C_train {a['train_flops']:.3g}, C_inf {a['inference_flops']:.3g}: "
+              f"N*={a['N']:.3g} (D/N={a['tokens_per_param']:.0f}, k={a['k']:.1f}, pass@k={a['accuracy']:.3f}) vs "
+              f"Chinchilla N={b['N']:.3g} (D/N={b['tokens_per_param']:.0f}, k={b['k']:.1f}, pass@k={b['accuracy']:.3f})")
+    print(f"wrote {args.out}/summary.json and {', '.join(summary['figures'])}")
     return 0
 
 
@@ -68,16 +143,7 @@ def main(argv=None) -> int:
     from t2jax.errors import T2JaxError
 
     try:
-        if args.command == "fit":
-            return _fit(args)
-        from t2jax.report.demo import run_demo
-
-        summary = run_demo(args.out)
-        for name, r in summary["fits"].items():
-            shown = ", ".join(f"{k}={v:.4g}" for k, v in r["params"].items())
-            print(f"{name:>9}: {shown}  ({r['seconds']} s)")
-        print(f"wrote {args.out}/summary.json and {', '.join(summary['figures'])}")
-        return 0
+        return {"fit": _fit, "allocate": _allocate, "demo": _demo}[args.command](args)
     except (T2JaxError, OSError) as exc:
         print(f"t2jax: error: {exc}", file=sys.stderr)
         return 2

@@ -45,3 +45,40 @@ def isoflop_figure(runs: Runs, fits: list[FitResult], path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def passk_figure(ks, observed, fits: dict, N, D, labels, path) -> None:
+    """Observed pass@k against k for a few checkpoints, with each fitted law's curve."""
+    k_dense = np.geomspace(1, ks.max() * 8, 200)
+    fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    colours = plt.cm.plasma(np.linspace(0, 0.85, len(N)))
+    styles = ["-", "--", ":"]
+    for i, colour in enumerate(colours):
+        ax.scatter(ks, observed[i], color=colour, s=14, label=labels[i])
+        for (name, f), ls in zip(fits.items(), styles):
+            ax.plot(k_dense, f.accuracy(N[i], D[i], k_dense), ls, color=colour, lw=1)
+    for (name, _), ls in zip(fits.items(), styles):
+        ax.plot([], [], ls, color="k", label=name)
+    ax.set(xscale="log", yscale="log", xlabel="samples per question k", ylabel="pass@k", title="pass@k: data and fitted T² laws")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def frontier_figure(tables: dict, path) -> None:
+    """T²-optimal N and tokens per parameter against training compute, vs Chinchilla."""
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for name, t in tables.items():
+        ax.plot(t["train_flops"], t["N"], label=f"T²-optimal ({name})")
+        ax2.plot(t["train_flops"], t["tokens_per_param"], label=f"T²-optimal ({name})")
+    first = next(iter(tables.values()))
+    ax.plot(first["train_flops"], first["chinchilla_N"], "k--", label="Chinchilla-optimal")
+    ax2.plot(first["train_flops"], first["train_flops"] / (6 * first["chinchilla_N"] ** 2), "k--", label="Chinchilla-optimal")
+    ax.set(xscale="log", yscale="log", xlabel="training FLOPs", ylabel="N*", title="Optimal model size")
+    ax2.set(xscale="log", yscale="log", xlabel="training FLOPs", ylabel="tokens per parameter", title="Overtraining")
+    ax.legend(fontsize=8)
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
