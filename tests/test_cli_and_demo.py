@@ -30,7 +30,7 @@ def test_fit_with_flops_column(tmp_path, capsys):
     path = tmp_path / "runs.csv"
     frame.to_csv(path, index=False)
     assert main(["fit", str(path), "--flops-col", "C", "--method", "approach3"]) == 0
-    assert "approach3 fit of 234 runs" in capsys.readouterr().out
+    assert "approach3 fit of 234 points" in capsys.readouterr().out
 
 
 def test_demo(tmp_path, capsys):
