@@ -37,6 +37,11 @@ def make_problem(runs: Runs, law: PowerSumLaw, method: str) -> Problem:
     if n < law.n_params:
         raise T2JaxError(f"{method} needs at least {law.n_params} runs to fit {law.n_params} parameters; got {n}")
     X = covariates(runs, law)
+    bad = ~np.isfinite(X).all(axis=1) | (X <= 0).any(axis=1) | ~np.isfinite(runs.loss) | (runs.loss <= 0)
+    if bad.any():
+        from t2jax.errors import first_rows
+
+        raise T2JaxError(f"{method}: covariates and loss must be finite and > 0; bad values at {first_rows(bad)}")
     scale = np.exp(np.mean(np.log(X), axis=0))
     return Problem(X / scale, np.asarray(runs.loss, np.float64), scale)
 

@@ -12,6 +12,7 @@ from typing import Callable, NamedTuple, Optional
 import jax.numpy as jnp
 
 from t2jax.errors import T2JaxError
+from t2jax.laws.beta_links import beta_loss_accuracy, beta_nd_accuracy
 from t2jax.laws.chinchilla import chinchilla_loss
 from t2jax.laws.t2 import t2_beta_accuracy, t2_loss
 
@@ -40,3 +41,5 @@ def get_law(name: str) -> LawSpec:
 register(LawSpec("chinchilla", ("N", "D"), chinchilla_loss))
 register(LawSpec("t2-loss", ("N", "D", "k"), t2_loss, lambda p, N, D, k: jnp.exp(-t2_loss(p, N, D, k))))
 register(LawSpec("t2-beta", ("N", "D", "k"), lambda p, N, D, k: -jnp.log(t2_beta_accuracy(p, N, D, k)), t2_beta_accuracy))
+for _name, _acc in (("beta-nd", beta_nd_accuracy), ("beta-loss", beta_loss_accuracy)):
+    register(LawSpec(_name, ("N", "D", "k"), lambda p, N, D, k, _acc=_acc: -jnp.log(_acc(p, N, D, k)), _acc))

@@ -1,0 +1,49 @@
+r"""Per-problem Beta laws whose parameters follow the checkpoint: T² law variants.
+
+Per-problem success probabilities at a checkpoint are :math:`p \sim \mathrm{Beta}(a, b)`,
+with log-linear links
+
+* ``beta-nd``:   :math:`\log a = a_0 + a_1 \log N + a_2 \log D`, likewise :math:`\log b`;
+* ``beta-loss``: :math:`\log a = a_0 + a_1 \hat L(N, D)`, :math:`\log b = b_0 + b_1 \hat L(N, D)`,
+  with :math:`\hat L` a Chinchilla surface (as in T² Approach 2),
+
+and :math:`\mathrm{pass}@k = 1 - B(a, b+k)/B(a, b)` at any (N, D, k). Unlike T²
+Approach 1 the k-dependence interacts with (N, D) (the large-k exponent is
+:math:`a` itself), and the links are fitted by maximum likelihood on per-problem
+counts rather than on aggregates.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from t2jax.laws.beta import beta_pass_at_k
+from t2jax.laws.chinchilla import chinchilla_loss
+
+BETA_ND_PARAMS = ("a0", "a1", "a2", "b0", "b1", "b2")
+BETA_LOSS_LINKS = ("a0", "a1", "b0", "b1")
+
+
+def link_covariates(law: str, params, N, D):
+    """The covariates ``z`` of the log-linear links (last axis)."""
+    if law == "beta-nd":
+        return jnp.stack(jnp.broadcast_arrays(jnp.log(N), jnp.log(D)), -1)
+    return chinchilla_loss(params, N, D)[..., None]
+
+
+def link_ab(coef, z):
+    """``(a, b)`` from link coefficients ``(a0, a_z.., b0, b_z..)`` and covariates ``z``."""
+    q = z.shape[-1]
+    return jnp.exp(coef[0] + z @ coef[1 : q + 1]), jnp.exp(coef[q + 1] + z @ coef[q + 2 :])
+
+
+def beta_nd_accuracy(params, N, D, k):
+    coef = jnp.stack([jnp.asarray(params[n]) for n in BETA_ND_PARAMS])
+    a, b = link_ab(coef, link_covariates("beta-nd", params, N, D))
+    return beta_pass_at_k(a, b, k)
+
+
+def beta_loss_accuracy(params, N, D, k):
+    coef = jnp.stack([jnp.asarray(params[n]) for n in BETA_LOSS_LINKS])
+    a, b = link_ab(coef, link_covariates("beta-loss", params, N, D))
+    return beta_pass_at_k(a, b, k)
