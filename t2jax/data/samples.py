@@ -168,6 +168,8 @@ def task_runs(samples: Samples, ks):
     checkpoint was evaluated on; ``group`` is the checkpoint label. A checkpoint that
     solved no problem at all has infinite task loss and is refused with its name
     (select ``samples.subset(solved_checkpoints(samples))`` to drop such checkpoints).
+    Cells with pass@k = 1 (every problem certain, task loss exactly 0) carry no
+    information for a power law in k and are left out.
     """
     from t2jax.data.runs import Runs
 
@@ -178,10 +180,11 @@ def task_runs(samples: Samples, ks):
         raise T2JaxError(f"checkpoints with no problem solved (task loss infinite): {names}; drop them first")
     acc = observed_pass_at_k(samples, ks)
     shape = acc.shape
-    return Runs(
+    runs = Runs(
         N=np.repeat(samples.N, shape[1]),
         D=np.repeat(samples.D, shape[1]),
         loss=-np.log(acc).ravel(),
         group=np.repeat(samples.checkpoints, shape[1]),
         k=np.tile(ks, shape[0]),
     )
+    return runs.subset(acc.ravel() < 1.0)

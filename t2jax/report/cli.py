@@ -44,6 +44,20 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--integer-k", action="store_true", help="restrict k to whole numbers")
     a.add_argument("--json", action="store_true")
 
+    b = sub.add_parser("backtest", help="fit laws on some checkpoints, score pass@k of the held-out ones")
+    b.add_argument("path", help="per-(checkpoint, problem) counts (CSV/Parquet)")
+    b.add_argument("--holdout", default="D > 6e10", help="held-out checkpoints, an expression in N and D (default 'D > 6e10')")
+    b.add_argument("--leave-one-out", choices=["N", "D"], help="instead of --holdout: hold out each N (or D) value in turn")
+    b.add_argument("--laws", default="t2-loss,t2-beta,beta-nd,beta-loss", help="comma-separated laws")
+    b.add_argument("--query", help="pandas row filter, e.g. \"benchmark == 'GSM8K'\"")
+    b.add_argument("--n-col", default="N_params")
+    b.add_argument("--d-col", default="D_tokens")
+    b.add_argument("--checkpoint-col", default="model")
+    b.add_argument("--problem-col", default="problem_idx")
+    b.add_argument("--samples-col", default="n_samples")
+    b.add_argument("--correct-col", default="n_correct")
+    b.add_argument("--json", action="store_true")
+
     d = sub.add_parser("demo", help="fit the embedded Chinchilla runs and a synthetic T² study")
     d.add_argument("--out", default="t2jax-demo", help="output folder (default t2jax-demo)")
     return p
@@ -121,6 +135,36 @@ def _allocate(args) -> int:
     return 0
 
 
+def _backtest(args) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from t2jax.data.samples import load_samples
+    from t2jax.fitting.backtest import backtest, summarise
+
+    samples = load_samples(args.path, checkpoint_col=args.checkpoint_col, problem_col=args.problem_col,
+                           n_param_col=args.n_col, d_col=args.d_col, samples_col=args.samples_col,
+                           correct_col=args.correct_col, query=args.query)
+    laws = [law.strip() for law in args.laws.split(",") if law.strip()]
+    if args.leave_one_out:
+        values = np.unique(getattr(samples, args.leave_one_out))
+        splits = [f"{args.leave_one_out} == {v!r}" for v in values]
+    else:
+        splits = [args.holdout]
+    tables = []
+    for split in splits:
+        table = backtest(samples, split, laws)
+        tables.append(table.assign(holdout=split))
+    table = pd.concat(tables, ignore_index=True)
+    summary = summarise(table)
+    if args.json:
+        print(json.dumps({"holdout": splits, "summary": summary.to_dict(orient="records")}, indent=2))
+    else:
+        print(f"held out: {', '.join(splits)}; score: mean |L_hat - L| / L with L = -log pass@k")
+        print(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
 def _demo(args) -> int:
     from t2jax.report.demo import run_demo
 
@@ -143,7 +187,7 @@ def main(argv=None) -> int:
     from t2jax.errors import T2JaxError
 
     try:
-        return {"fit": _fit, "allocate": _allocate, "demo": _demo}[args.command](args)
+        return {"fit": _fit, "allocate": _allocate, "backtest": _backtest, "demo": _demo}[args.command](args)
     except (T2JaxError, OSError) as exc:
         print(f"t2jax: error: {exc}", file=sys.stderr)
         return 2
