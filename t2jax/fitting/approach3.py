@@ -12,13 +12,11 @@ and the best few are refined with damped Newton on the exact objective.
 
 from __future__ import annotations
 
-import jax.numpy as jnp
 import numpy as np
 
 from t2jax.data.runs import Runs
-from t2jax.fitting.problem import make_problem, raw_params
 from t2jax.fitting.result import FitResult
-from t2jax.fitting.varpro import DEFAULT_BOUNDS, _huber_fit, bound_flags, exponent_grids
+from t2jax.fitting.varpro import DEFAULT_BOUNDS, _huber_fit, fit_inputs, power_law_result
 from t2jax.laws.chinchilla import CHINCHILLA
 from t2jax.laws.power_sum import PowerSumLaw
 from t2jax.precision import x64
@@ -39,20 +37,8 @@ def approach3(
 
     The reported ``objective`` is the summed Huber loss, as in the published recipe.
     """
-    prob = make_problem(runs, law, "approach3")
-    X, y = jnp.asarray(prob.X), jnp.asarray(prob.y)
-    w = jnp.ones_like(y) if weights is None else jnp.asarray(weights, jnp.float64)
-    grids = exponent_grids(law, resolution, bounds)
+    prob, X, y, w, grids = fit_inputs(runs, law, "approach3", weights, resolution, bounds)
     p, value, converged = _huber_fit(X, y, w, grids, delta, n_starts, True)
     m = len(law.coefficients)
     coef, theta = np.exp(np.asarray(p[:m])), np.asarray(p[m:])
-    return FitResult(
-        method="approach3",
-        law=law.name,
-        params=raw_params(law, coef, theta, prob.scale),
-        objective=float(value),
-        n_points=len(runs),
-        converged=bool(converged),
-        at_bound=bound_flags(law, coef, prob.X, theta, bounds, prob.y),
-        extras={"delta": delta},
-    )
+    return power_law_result("approach3", law, prob, coef, theta, value, converged, bounds, {"delta": delta})

@@ -22,6 +22,7 @@ import numpy as np
 import optax
 
 from t2jax.data.runs import Runs
+from t2jax.errors import T2JaxError
 from t2jax.fitting.grid import huber_irls_grid, local_minima, profile_grid
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.nnls import nnls_exact
@@ -115,6 +116,32 @@ def bound_flags(law: PowerSumLaw, coef, X, theta, bounds, y) -> tuple:
     return tuple(flags)
 
 
+def fit_inputs(runs: Runs, law: PowerSumLaw, method: str, weights, resolution, bounds):
+    """The scaled problem, its arrays, validated weights and the exponent grids."""
+    prob = make_problem(runs, law, method)
+    if weights is None:
+        w = np.ones_like(prob.y)
+    else:
+        w = np.asarray(weights, np.float64)
+        if w.shape != prob.y.shape or not np.isfinite(w).all() or (w < 0).any():
+            raise T2JaxError(f"{method}: weights must be {prob.y.size} finite values >= 0")
+    return prob, jnp.asarray(prob.X), jnp.asarray(prob.y), jnp.asarray(w), exponent_grids(law, resolution, bounds)
+
+
+def power_law_result(method, law: PowerSumLaw, prob, coef, theta, value, converged, bounds, extras) -> FitResult:
+    """A :class:`FitResult` in raw units, with bound flags, from scaled coefficients."""
+    return FitResult(
+        method=method,
+        law=law.name,
+        params=raw_params(law, coef, theta, prob.scale),
+        objective=float(value),
+        n_points=int(prob.y.size),
+        converged=bool(converged),
+        at_bound=bound_flags(law, coef, prob.X, theta, bounds, prob.y),
+        extras=extras,
+    )
+
+
 @x64
 def varpro(
     runs: Runs,
@@ -141,24 +168,13 @@ def varpro(
       weights: optional per-run weights (e.g. bootstrap multiplicities).
     """
     if loss not in ("squared", "huber"):
-        raise ValueError(f"loss must be 'squared' or 'huber', not {loss!r}")
-    prob = make_problem(runs, law, "varpro")
-    X, y = jnp.asarray(prob.X), jnp.asarray(prob.y)
-    w = jnp.ones_like(y) if weights is None else jnp.asarray(weights, jnp.float64)
-    grids = exponent_grids(law, resolution, bounds)
+        raise T2JaxError(f"loss must be 'squared' or 'huber', not {loss!r}")
+    prob, X, y, w, grids = fit_inputs(runs, law, "varpro", weights, resolution, bounds)
     m = len(law.coefficients)
     if loss == "squared":
         coef, theta, _, value, converged, _ = _varpro_sse(X, y, w, grids, n_starts)
     else:
         p, value, converged = _huber_fit(X, y, w, grids, delta, n_starts, False)
         coef, theta = jnp.exp(p[:m]), p[m:]
-    return FitResult(
-        method="varpro",
-        law=law.name,
-        params=raw_params(law, coef, theta, prob.scale),
-        objective=float(value),
-        n_points=len(runs),
-        converged=bool(converged),
-        at_bound=bound_flags(law, coef, prob.X, theta, bounds, prob.y),
-        extras={"loss": loss} | ({"delta": delta} if loss == "huber" else {}),
-    )
+    extras = {"loss": loss} | ({"delta": delta} if loss == "huber" else {})
+    return power_law_result("varpro", law, prob, coef, theta, value, converged, bounds, extras)
