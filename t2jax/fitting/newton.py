@@ -33,12 +33,14 @@ def minimize(
     max_iter: int = 200,
     gtol: float = 1e-9,
     xtol: float = 1e-12,
+    active=True,
 ) -> NewtonResult:
     """Minimise ``f(x, *args)`` from ``x0``.
 
     Converged means the scaled gradient ``max_i |g_i| (1 + |x_i|) / (1 + |f|)`` fell
     below ``gtol``, or a taken step moved no coordinate by more than ``xtol`` relative
     while the gradient was small (``1e3 gtol``); otherwise ``converged`` is False.
+    ``active=False`` skips the iterations (a start that is only padding in a batch).
     """
     value_and_grad = jax.value_and_grad(f)
     hessian = jax.hessian(f)
@@ -64,7 +66,7 @@ def minimize(
     def cond(state):
         x, fx, g, lam, it, sg, small_step = state
         done = (sg < gtol) | (small_step & (sg < 1e3 * gtol)) | (lam > 1e16)
-        return (it < max_iter) & ~done
+        return active & (it < max_iter) & ~done
 
     x0 = jnp.asarray(x0)
     f0, g0 = value_and_grad(x0, *args)

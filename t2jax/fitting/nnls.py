@@ -20,11 +20,39 @@ def _masks(m: int) -> np.ndarray:
     return np.array(list(itertools.product([0.0, 1.0], repeat=m)))
 
 
-def masked_solve(G, b, mask):
-    """Solve ``G c = b`` on the coefficients where ``mask`` is 1; the others are 0."""
+def spd_solve(G, b):
+    """Solve ``G x = b`` for small symmetric positive definite ``G`` (``m <= 6``).
+
+    An unrolled Cholesky factorisation in elementwise array operations: for millions
+    of tiny systems (an exponent grid times resamples) this vectorises far better
+    than a batched LAPACK call. A matrix that is not positive definite gives NaN.
+    """
+    m = G.shape[-1]
+    L = [[None] * m for _ in range(m)]
+    for j in range(m):
+        d = G[..., j, j] - sum(L[j][k] ** 2 for k in range(j))
+        L[j][j] = jnp.sqrt(jnp.where(d > 0, d, jnp.nan))
+        for i in range(j + 1, m):
+            L[i][j] = (G[..., i, j] - sum(L[i][k] * L[j][k] for k in range(j))) / L[j][j]
+    z = [None] * m
+    for i in range(m):
+        z[i] = (b[..., i] - sum(L[i][k] * z[k] for k in range(i))) / L[i][i]
+    x = [None] * m
+    for i in reversed(range(m)):
+        x[i] = (z[i] - sum(L[k][i] * x[k] for k in range(i + 1, m))) / L[i][i]
+    return jnp.stack(x, axis=-1)
+
+
+def masked_solve(G, b, mask, unrolled: bool = True):
+    """Solve ``G c = b`` on the coefficients where ``mask`` is 1; the others are 0.
+
+    ``unrolled`` uses :func:`spd_solve` (best for huge batches of systems); otherwise
+    LAPACK (best under autodiff of a few systems)."""
     outer = mask[..., :, None] * mask[..., None, :]
     eye = jnp.eye(G.shape[-1], dtype=G.dtype)
     Gm = G * outer + eye * (1.0 - mask[..., None, :])
+    if unrolled:
+        return spd_solve(Gm, b * mask)
     return jnp.linalg.solve(Gm, (b * mask)[..., None])[..., 0]
 
 
@@ -60,6 +88,6 @@ def nnls_exact(F, y, w):
     G, b = F.T @ wF, wF.T @ y
     _, _, mask = nnls_normal(jax.lax.stop_gradient(G), jax.lax.stop_gradient(b), jnp.sum(w * y * y))
     mask = jax.lax.stop_gradient(mask)
-    coef = masked_solve(G, b, mask)
-    coef = coef + masked_solve(G, wF.T @ (y - F @ coef), mask)
+    coef = masked_solve(G, b, mask, unrolled=False)
+    coef = coef + masked_solve(G, wF.T @ (y - F @ coef), mask, unrolled=False)
     return coef, mask

@@ -63,18 +63,52 @@ def log_huber_objective(p, logX, log_y, w, delta, m):
     return jnp.sum(w * optax.losses.huber_loss(log_predict(p[:m], p[m:], logX), log_y, delta=delta)) / delta
 
 
-@functools.partial(jax.jit, static_argnames=("n_starts",))
-def _varpro_sse(X, y, w, grids, n_starts):
+def grid_starts(X, y, w, grids, n_starts):
+    """The ``n_starts`` best local minima of the VarPro profile on the exponent grid."""
     rss, _ = profile_grid(X, y, w, grids)
     idx, valid = local_minima(rss, n_starts)
     starts = jnp.stack(jnp.unravel_index(idx, rss.shape), -1)
-    thetas = jnp.stack([g[starts[:, j]] for j, g in enumerate(grids)], -1)
-    runs = jax.vmap(lambda t: minimize(profile_sse, t, X, y, w))(thetas)
+    return jnp.stack([g[starts[:, j]] for j, g in enumerate(grids)], -1), valid
+
+
+def refine_sse(X, y, w, thetas, valid, max_iter: int = 200):
+    """Newton on the profile from each valid start; the best optimum and its coefficients."""
+    runs = jax.vmap(lambda t, v: minimize(profile_sse, t, X, y, w, max_iter=max_iter, active=v))(thetas, valid)
     value = jnp.where(valid & jnp.isfinite(runs.value), runs.value, jnp.inf)
     best = jnp.argmin(value)
     theta = runs.x[best]
-    coef, mask = nnls_exact(features(X, theta), y, w)
-    return coef, theta, mask, runs.value[best], runs.converged[best], jnp.min(rss)
+    coef, _ = nnls_exact(features(X, theta), y, w)
+    return coef, theta, runs.value[best], runs.converged[best]
+
+
+def power_sum_residual(p, X, y, sqrt_w, mask):
+    """Weighted residuals of the law at ``p = (coef, theta)``; coefficients off ``mask`` are 0."""
+    m = mask.shape[0]
+    return sqrt_w * (y - features(X, p[m:]) @ (p[:m] * mask))
+
+
+def sse_full(p, X, y, sqrt_w, mask):
+    r = power_sum_residual(p, X, y, sqrt_w, mask)
+    return jnp.sum(r * r)
+
+
+def quick_refine_sse(X, y, w, theta0, max_iter: int = 30):
+    """Damped Newton on all parameters (a Hessian of elementwise operations only, so
+    cheap in large batches) from the grid's best start, with the grid's active set
+    held fixed; ``converged`` is False if a coefficient went negative (the active set
+    changed: the exact profile refinement must decide)."""
+    coef0, mask = nnls_exact(features(X, theta0), y, w)
+    res = minimize(sse_full, jnp.concatenate([coef0, theta0]), X, y, jnp.sqrt(w), mask, max_iter=max_iter)
+    m = mask.shape[0]
+    coef = res.x[:m] * mask
+    ok = res.converged & jnp.all(coef >= 0.0)
+    return coef, res.x[m:], res.value, ok
+
+
+@functools.partial(jax.jit, static_argnames=("n_starts",))
+def _varpro_sse(X, y, w, grids, n_starts):
+    thetas, valid = grid_starts(X, y, w, grids, n_starts)
+    return refine_sse(X, y, w, thetas, valid)
 
 
 def seed_log_coef(coef, X, y):
@@ -172,7 +206,7 @@ def varpro(
     prob, X, y, w, grids = fit_inputs(runs, law, "varpro", weights, resolution, bounds)
     m = len(law.coefficients)
     if loss == "squared":
-        coef, theta, _, value, converged, _ = _varpro_sse(X, y, w, grids, n_starts)
+        coef, theta, value, converged = _varpro_sse(X, y, w, grids, n_starts)
     else:
         p, value, converged = _huber_fit(X, y, w, grids, delta, n_starts, False)
         coef, theta = jnp.exp(p[:m]), p[m:]

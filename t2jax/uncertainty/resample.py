@@ -1,0 +1,45 @@
+r"""Bootstrap resamples as multinomial weight matrices.
+
+A resample of :math:`n` runs is a vector of multiplicities :math:`w \in \mathbb{N}^n`
+with :math:`\sum_i w_i = n`; a batch of :math:`R` resamples is an :math:`R \times n`
+matrix :math:`W`. Every weighted fit is then a function of :math:`W`, so a batch of
+refits is one array program (and for laws linear in their coefficients, its normal
+equations are matrix products :math:`W \cdot \text{features}`).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from t2jax.errors import T2JaxError
+
+
+def point_weights(seed: int, n: int, n_resamples: int) -> np.ndarray:
+    """``(R, n)`` multiplicities of ``n`` points drawn with replacement, per resample."""
+    key = jax.random.key(seed)
+    idx = jax.random.randint(key, (n_resamples, n), 0, n)
+    counts = jax.vmap(lambda i: jnp.bincount(i, length=n))(idx)
+    return np.asarray(counts, np.float64)
+
+
+def group_weights(seed: int, groups, n_resamples: int) -> np.ndarray:
+    """``(R, n)`` multiplicities from resampling whole groups (a model size, a budget,
+    a checkpoint) with replacement; every run inherits its group's count."""
+    labels, index = np.unique(np.asarray(groups), return_inverse=True)
+    if labels.size < 2:
+        raise T2JaxError("group resampling needs at least 2 groups")
+    counts = point_weights(seed, labels.size, n_resamples)
+    return counts[:, index]
+
+
+def resample_weights(seed: int, n: int, n_resamples: int, *, groups=None) -> np.ndarray:
+    """Point resampling, or group resampling when ``groups`` (one label per run) is given."""
+    if n_resamples < 1:
+        raise T2JaxError(f"n_resamples must be >= 1; got {n_resamples}")
+    if groups is None:
+        return point_weights(seed, n, n_resamples)
+    if len(groups) != n:
+        raise T2JaxError(f"groups has {len(groups)} labels for {n} runs")
+    return group_weights(seed, groups, n_resamples)
