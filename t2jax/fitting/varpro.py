@@ -118,11 +118,14 @@ def seed_log_coef(coef, X, y):
     return jnp.log(jnp.maximum(coef, floor))
 
 
-@functools.partial(jax.jit, static_argnames=("n_starts", "log_space"))
-def _huber_fit(X, y, w, grids, delta, n_starts, log_space):
-    """Grid seeds (relative-residual Huber IRLS), then Newton on the exact objective."""
+def huber_starts(X, y, w, grids, delta, n_starts, log_space):
+    """Starts ``(log c, theta)`` at the grid's best local minima, and which are real.
+
+    Approach 3 (``log_space``) seeds from relative least squares,
+    ``log L_hat - log L ~ (L_hat - L) / L``; Huber VarPro from a Huber-IRLS grid.
+    """
     m = X.shape[1] + 1
-    if log_space:  # seeds: relative least squares, log L_hat - log L ~ (L_hat - L) / L
+    if log_space:
         obj_grid, coef_grid = profile_grid(X, y, w / (y * y), grids)
     else:
         obj_grid, coef_grid = huber_irls_grid(X, y, w, grids, delta)
@@ -130,15 +133,28 @@ def _huber_fit(X, y, w, grids, delta, n_starts, log_space):
     flat_coef = coef_grid.reshape(-1, m)[idx]
     starts = jnp.stack(jnp.unravel_index(idx, obj_grid.shape), -1)
     thetas = jnp.stack([g[starts[:, j]] for j, g in enumerate(grids)], -1)
-    p0 = jnp.concatenate([jax.vmap(lambda c: seed_log_coef(c, X, y))(flat_coef), thetas], axis=1)
+    return jnp.concatenate([jax.vmap(lambda c: seed_log_coef(c, X, y))(flat_coef), thetas], axis=1), valid
+
+
+def refine_huber(X, y, w, p0s, valid, delta, log_space, max_iter: int = 200):
+    """Newton on the exact Huber objective from each valid start; the best optimum
+    ``(p, objective, converged)`` with the objective in the loss's own units."""
+    m = X.shape[1] + 1
     if log_space:
         objective, data = log_huber_objective, (jnp.log(X), jnp.log(y))
     else:
         objective, data = huber_objective, (X, y)
-    runs = jax.vmap(lambda p: minimize(objective, p, *data, w, delta, m))(p0)
+    runs = jax.vmap(lambda p, v: minimize(objective, p, *data, w, delta, m, max_iter=max_iter, active=v))(p0s, valid)
     value = jnp.where(valid & jnp.isfinite(runs.value), runs.value, jnp.inf)
     best = jnp.argmin(value)
     return runs.x[best], runs.value[best] * delta, runs.converged[best]
+
+
+@functools.partial(jax.jit, static_argnames=("n_starts", "log_space"))
+def _huber_fit(X, y, w, grids, delta, n_starts, log_space):
+    """Grid seeds, then Newton on the exact objective from each."""
+    p0s, valid = huber_starts(X, y, w, grids, delta, n_starts, log_space)
+    return refine_huber(X, y, w, p0s, valid, delta, log_space)
 
 
 def bound_flags(law: PowerSumLaw, coef, X, theta, bounds, y) -> tuple:

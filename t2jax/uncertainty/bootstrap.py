@@ -30,14 +30,14 @@ from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
 from t2jax.fitting.problem import raw_params
 from t2jax.fitting.result import FitResult, FitWarning
-from t2jax.fitting.varpro import _huber_fit, fit_inputs, grid_starts, quick_refine_sse, refine_sse
+from t2jax.fitting.varpro import fit_inputs, grid_starts, huber_starts, quick_refine_sse, refine_huber, refine_sse
 from t2jax.laws.chinchilla import CHINCHILLA
 from t2jax.laws.power_sum import PowerSumLaw
 from t2jax.precision import x64
 from t2jax.uncertainty.resample import resample_weights
 
-#: Newton iterations of the first, batch-wide refinement pass (see varpro_refits).
-QUICK_ITERATIONS = 6
+#: Newton iterations of the first, batch-wide refinement pass (see staged_refits).
+QUICK_ITERATIONS = {"varpro": 6, "approach3": 40}
 
 #: Default exponent-grid resolution of each bootstrap refit (a coarse global grid
 #: locates every resample's basin; Newton then reaches the exact optimum).
@@ -94,24 +94,28 @@ def _chunked(fn, W, chunk):
     return jax.tree_util.tree_map(lambda a: a.reshape((-1,) + a.shape[2:])[:R], out)
 
 
-@functools.partial(jax.jit, static_argnames=("n_starts", "chunk"))
-def varpro_grid_batch(X, y, W, grids, n_starts: int = 2, chunk: int = 128):
+@functools.partial(jax.jit, static_argnames=("n_starts", "chunk", "kind"))
+def grid_batch(X, y, W, grids, delta, n_starts: int, chunk: int, kind: str):
     """Grid starts for every row of ``W``, ``chunk`` rows at a time.
 
     The normal equations of a chunk are matrix products of its weight rows with the
     per-point feature tables; memory is ``chunk x grid x 2^m`` small systems.
     """
-    return _chunked(lambda w: grid_starts(X, y, w, grids, n_starts), W, chunk)
+    if kind == "varpro":
+        return _chunked(lambda w: grid_starts(X, y, w, grids, n_starts), W, chunk)
+    return _chunked(lambda w: huber_starts(X, y, w, grids, delta, n_starts, True), W, chunk)
 
 
-@functools.partial(jax.jit, static_argnames=("max_iter",))
-def _quick_batch(X, y, W, thetas, max_iter):
-    return jax.vmap(lambda w, t: quick_refine_sse(X, y, w, t[0], max_iter))(W, thetas)
-
-
-@jax.jit
-def _profile_batch(X, y, W, thetas, valid):
-    return jax.vmap(lambda w, t, v: refine_sse(X, y, w, t, v))(W, thetas, valid)
+@functools.partial(jax.jit, static_argnames=("max_iter", "kind", "all_starts"))
+def refine_batch(X, y, W, starts, valid, delta, max_iter: int, kind: str, all_starts: bool):
+    """Refine every row: from its best start only, or from all its valid starts."""
+    if not all_starts:
+        valid = valid & (jnp.arange(valid.shape[1]) == 0)
+    if kind == "varpro" and not all_starts:
+        return jax.vmap(lambda w, t: quick_refine_sse(X, y, w, t[0], max_iter))(W, starts)
+    if kind == "varpro":
+        return jax.vmap(lambda w, t, v: refine_sse(X, y, w, t, v, max_iter))(W, starts, valid)
+    return jax.vmap(lambda w, p, v: refine_huber(X, y, w, p, v, delta, True, max_iter))(W, starts, valid)
 
 
 def _on_subset(fn, todo, out, *batched):
@@ -132,26 +136,23 @@ def _scatter(full, part, idx):
     return full
 
 
-def varpro_refits(X, y, W, grids, chunk):
-    """Every resample's global VarPro optimum, in three passes of decreasing size.
+def staged_refits(X, y, W, grids, chunk, kind: str, delta: float = 1e-3):
+    """Every resample's global optimum, in three passes of decreasing size.
 
-    1. Grid starts for all resamples; damped Newton on all parameters from the best
-       start, a few iterations (most resamples converge in 5).
+    1. Grid starts for all resamples; damped Newton from the best start, a few
+       iterations (most resamples converge in about 5).
     2. The unconverged few: the same, with the full iteration budget.
-    3. Any still uncertified, or whose grid shows a second basin: Newton on the exact
-       VarPro profile from every grid start (active sets free to change).
+    3. Any still uncertified, or whose grid shows a second basin: Newton from every
+       grid start (for VarPro on the exact profile, where active sets may change),
+       keeping the best.
     """
-    thetas, valid = varpro_grid_batch(X, y, W, grids, chunk=chunk)
-    out = _quick_batch(X, y, W, thetas, QUICK_ITERATIONS)
-    out = _on_subset(lambda w, t: _quick_batch(X, y, w, t, 200), ~np.asarray(out[3]), out, W, thetas)
-    second_basin = np.asarray(valid)[:, 1:].any(axis=1)
-    return _on_subset(lambda w, t, v: _profile_batch(X, y, w, t, v), ~np.asarray(out[3]) | second_basin, out, W, thetas, valid)
-
-
-@functools.partial(jax.jit, static_argnames=("n_starts", "chunk", "log_space"))
-def huber_batch(X, y, W, grids, delta, n_starts: int = 3, chunk: int = 128, log_space: bool = True):
-    """Approach 3 (``log_space``) or Huber VarPro refits for every row of ``W``."""
-    return _chunked(lambda w: _huber_fit(X, y, w, grids, delta, n_starts, log_space), W, chunk)
+    starts, valid = grid_batch(X, y, W, grids, delta, 2, chunk, kind)
+    quick = functools.partial(refine_batch, X, y, delta=delta, kind=kind, all_starts=False)
+    out = quick(W, starts, valid, max_iter=QUICK_ITERATIONS[kind])
+    out = _on_subset(lambda w, s, v: quick(w, s, v, max_iter=200), ~np.asarray(out[-1]), out, W, starts, valid)
+    todo = ~np.asarray(out[-1]) | np.asarray(valid)[:, 1:].any(axis=1)
+    full = functools.partial(refine_batch, X, y, delta=delta, kind=kind, all_starts=True, max_iter=500)
+    return _on_subset(full, todo, out, W, starts, valid)
 
 
 def bootstrap_weights(runs: Runs, n_resamples: int, seed: int, resample: str, groups=None) -> np.ndarray:
@@ -208,10 +209,10 @@ def bootstrap(
     chunk = max(1, min(chunk, W.shape[0]))
     start = time.perf_counter()
     if method == "varpro":
-        coef, theta, value, converged = varpro_refits(X, y, jnp.asarray(W), grids, chunk)
+        coef, theta, value, converged = staged_refits(X, y, jnp.asarray(W), grids, chunk, method)
     else:
-        p, value, converged = huber_batch(X, y, jnp.asarray(W), grids, delta, chunk=chunk)
-        coef, theta = jnp.exp(p[:, :m]), p[:, m:]
+        p, value, converged = staged_refits(X, y, jnp.asarray(W), grids, chunk, method, delta)
+        coef, theta = np.exp(p[:, :m]), p[:, m:]
     coef, theta, value, converged = (np.asarray(a) for a in (coef, theta, value, converged))
     seconds = time.perf_counter() - start
     rows = [raw_params(law, c, t, prob.scale) for c, t in zip(coef, theta)]
