@@ -37,3 +37,11 @@ def scalefit_runs(scalefit_path):
     from t2jax import load_runs
 
     return load_runs(scalefit_path, n_col="params", d_col="tokens", loss_col="loss", budget_col="budget")
+
+
+@pytest.fixture(scope="session")
+def epoch_approach3_bootstrap(epoch_runs):
+    """4,000 point-bootstrap Approach-3 refits of the Epoch data (as Epoch AI ran)."""
+    from t2jax.uncertainty import bootstrap
+
+    return bootstrap(epoch_runs, "approach3", 4000, seed=0)

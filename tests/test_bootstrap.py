@@ -30,9 +30,9 @@ def test_approach3_refits_equal_standalone_fits(epoch_runs):
             assert boot.draws.iloc[r][name] == pytest.approx(value, rel=1e-6), (r, name)
 
 
-def test_epoch_published_intervals(epoch_runs):
+def test_epoch_published_intervals(epoch_approach3_bootstrap):
     """Epoch AI's 95% point-bootstrap intervals of the Approach-3 fit, within 0.01."""
-    boot = bootstrap(epoch_runs, "approach3", 4000, seed=0)
+    boot = epoch_approach3_bootstrap
     assert boot.n_failed == 0
     table = boot.interval(0.95)
     for name, (lo, hi) in {"E": (1.769, 1.871), "alpha": (0.317, 0.373), "beta": (0.331, 0.415)}.items():

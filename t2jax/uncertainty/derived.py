@@ -15,6 +15,10 @@ from t2jax.precision import x64
 from t2jax.uncertainty.intervals import band, percentile_interval
 
 
+#: Columns of bootstrap/posterior draws that are not law parameters.
+NOT_PARAMETERS = ("objective", "converged", "sigma", "chain")
+
+
 def _param_arrays(draws: pd.DataFrame, names) -> dict:
     return {k: jnp.asarray(draws[k].to_numpy(np.float64)) for k in names}
 
@@ -48,7 +52,7 @@ def allocation_draws(draws: pd.DataFrame, law: str, train_flops: float, inferenc
 
         raise T2JaxError(f"law '{law}' has no k: allocation needs a T² law")
     C_train, C_inf = _check_budget("train_flops", train_flops), _check_budget("inference_flops", inference_flops)
-    names = [c for c in draws.columns if c not in ("objective", "converged")]
+    names = [c for c in draws.columns if c not in NOT_PARAMETERS]
     p = _param_arrays(draws, names)
     N, D, k, acc = jax.vmap(lambda q: _paper(q, law, C_train, C_inf, integer_k, n_grid))(p)
     N, D, k, acc = (np.asarray(a) for a in (N, D, k, acc))
