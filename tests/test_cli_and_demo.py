@@ -109,3 +109,43 @@ def test_embedded_budgets():
     assert on_curve.sum() > 100
     ratio = runs.flops[on_curve] / runs.budget[on_curve]
     assert np.all(np.abs(np.log(ratio)) <= np.log1p(0.1) + 1e-12)
+
+
+def test_fit_bootstrap_cli_and_allocation_intervals(scalefit_path, tmp_path, capsys):
+    argv = ["fit", str(scalefit_path), "--method", "varpro", "--n-col", "params", "--d-col", "tokens",
+            "--bootstrap", "64", "--seed", "3", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    boot = out["bootstrap"]
+    assert boot["resamples"] == 64 and boot["seed"] == 3 and boot["failed"] == 0
+    assert boot["intervals"]["alpha"]["lower"] < out["params"]["alpha"] < boot["intervals"]["alpha"]["upper"]
+    assert len(boot["draws"]["alpha"]) == 64
+    assert main(argv) == 0  # same seed, same numbers
+    again = json.loads(capsys.readouterr().out)
+    assert again["bootstrap"]["draws"] == boot["draws"]
+
+
+def test_t2_bootstrap_allocate_cli(tmp_path, capsys):
+    from conftest import shared_file
+
+    counts = shared_file("schaeffer-monkey-power/pythia_ckpts_per_problem_counts.csv")
+    argv = ["fit", str(counts), "--law", "t2-loss", "--query", "benchmark == 'MATH'", "--bootstrap", "32",
+            "--resample", "groups", "--json"]
+    assert main(argv) == 0
+    path = tmp_path / "fit.json"
+    path.write_text(capsys.readouterr().out)
+    assert main(["allocate", "--fit", str(path), "--train-flops", "2.56e19", "--inference-flops", "2e9", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    table = out["intervals"]["bootstrap"]
+    assert table["N"]["lower"] <= out["N"] <= table["N"]["upper"]
+    assert table["k"]["lower"] <= out["k"] <= table["k"]["upper"]
+
+
+def test_bootstrap_cli_errors(scalefit_path, capsys):
+    argv = ["fit", str(scalefit_path), "--n-col", "params", "--d-col", "tokens", "--bootstrap", "8", "--resample", "groups"]
+    assert main(argv) == 2
+    assert "--resample groups needs --group-col" in capsys.readouterr().err
+    argv = ["fit", str(scalefit_path), "--n-col", "params", "--d-col", "tokens", "--budget-col", "budget",
+            "--method", "isoflop", "--bootstrap", "8"]
+    assert main(argv) == 2
+    assert "need --method approach3 or varpro" in capsys.readouterr().err

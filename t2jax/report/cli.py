@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--delta", type=float, default=None, help="Huber threshold (approach3; varpro --loss huber)")
     f.add_argument("--loss", choices=["squared", "huber"], default=None, help="varpro objective")
     f.add_argument("--resolution", type=int, default=None, help="exponent grid points per axis")
+    f.add_argument("--bootstrap", type=int, default=0, metavar="N", help="N bootstrap refits (approach3/varpro; t2-loss)")
+    f.add_argument("--resample", choices=["points", "groups"], default="points",
+                   help="bootstrap unit: runs, or whole groups (--group-col; checkpoints for T² laws)")
+    f.add_argument("--seed", type=int, default=0, help="seed of every random step")
+    f.add_argument("--bayes", action="store_true", help="NUTS posterior (4 chains x 1,000 draws)")
+    f.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
     f.add_argument("--json", action="store_true", help="print the result as JSON")
 
     a = sub.add_parser("allocate", help="optimal (N, D, k) for a fitted T² law")
@@ -68,9 +74,51 @@ def _print_warnings(caught):
         print(f"t2jax: warning: {w.message}", file=sys.stderr)
 
 
+from t2jax.laws.chinchilla import CHINCHILLA  # noqa: E402
+from t2jax.laws.t2 import T2_LOSS  # noqa: E402
+
+
+def _uncertainty(args, runs, law, method) -> dict:
+    """Bootstrap and/or posterior summaries (intervals and draws) for the JSON and table."""
+    from t2jax.errors import T2JaxError
+
+    out = {}
+    if (args.bootstrap or args.bayes) and method not in ("approach3", "varpro"):
+        raise T2JaxError("--bootstrap and --bayes need --method approach3 or varpro and law chinchilla or t2-loss")
+    if args.bootstrap:
+        from t2jax.uncertainty import bootstrap
+
+        boot = bootstrap(runs, method, args.bootstrap, seed=args.seed, resample=args.resample, law=law)
+        out["bootstrap"] = {
+            "resamples": args.bootstrap, "resample": args.resample, "seed": args.seed, "failed": boot.n_failed,
+            "seconds": round(boot.seconds, 3), "level": args.level,
+            "intervals": boot.interval(args.level).to_dict(orient="index"),
+            "draws": boot.draws[boot.draws["converged"]][list(boot.point.params)].to_dict(orient="list"),
+        }
+    if args.bayes:
+        from t2jax.uncertainty import posterior
+
+        post = posterior(runs, law=law, seed=args.seed)
+        out["posterior"] = {
+            "chains": 4, "draws_per_chain": 1000, "seed": args.seed, "divergences": post.divergences,
+            "seconds": round(post.seconds, 3), "level": args.level,
+            "diagnostics": post.diagnostics.to_dict(orient="index"),
+            "intervals": post.interval(args.level).to_dict(orient="index"),
+            "draws": post.draws[list(post.point.params)].to_dict(orient="list"),
+        }
+    return out
+
+
+def _print_intervals(name, block):
+    print(f"  {name} {100 * block['level']:.0f}% intervals:")
+    for param, row in block["intervals"].items():
+        print(f"    {param:>7}: {row['lower']:.6g} .. {row['upper']:.6g}  (median {row['median']:.6g})")
+
+
 def _fit(args) -> int:
     from t2jax.errors import T2JaxError
     from t2jax.fitting import fit
+    from t2jax.fitting.result import with_extras
 
     options = {k: v for k, v in (("delta", args.delta), ("loss", args.loss), ("resolution", args.resolution)) if v is not None}
     with warnings.catch_warnings(record=True) as caught:
@@ -78,9 +126,13 @@ def _fit(args) -> int:
         if args.law == "chinchilla":
             from t2jax.data.runs import load_runs
 
+            if args.resample == "groups" and not args.group_col:
+                raise T2JaxError("--resample groups needs --group-col")
             runs = load_runs(args.path, n_col=args.n_col or "N", d_col=args.d_col, flops_col=args.flops_col,
                              loss_col=args.loss_col, budget_col=args.budget_col, group_col=args.group_col)
-            result = fit(runs, args.method or "approach3", **options)
+            method = args.method or "approach3"
+            result = fit(runs, method, **options)
+            law = CHINCHILLA
         else:
             from t2jax.data.samples import load_samples
             from t2jax.fitting.t2 import fit_t2
@@ -96,7 +148,17 @@ def _fit(args) -> int:
                     ks = [float(k) for k in args.ks.split(",")]
                 except ValueError:
                     raise T2JaxError(f"--ks must be comma-separated numbers, got {args.ks!r}") from None
-            result = fit_t2(samples, args.law, ks, args.method or "varpro", **options)
+            method = args.method or "varpro"
+            result = fit_t2(samples, args.law, ks, method, **options)
+            runs, law = None, T2_LOSS
+            if args.bootstrap or args.bayes:
+                if args.law != "t2-loss":
+                    raise T2JaxError("--bootstrap and --bayes support --law chinchilla or t2-loss")
+                from t2jax.data.samples import solved_checkpoints, task_runs
+
+                runs = task_runs(samples.subset(solved_checkpoints(samples)), result.extras["ks"])
+        if args.bootstrap or args.bayes:
+            result = with_extras(result, **_uncertainty(args, runs, law, method))
     _print_warnings(caught)
     out = result.to_dict()
     if args.json:
@@ -109,6 +171,9 @@ def _fit(args) -> int:
     if "parametric" in out:
         e = out["parametric"]["exponents"]
         print(f"  parametric (varpro) implies N* ~ C^{e['N']:.4f}, D* ~ C^{e['D']:.4f}")
+    for name in ("bootstrap", "posterior"):
+        if name in out:
+            _print_intervals(name, out[name])
     return 0
 
 
@@ -125,6 +190,15 @@ def _allocate(args) -> int:
     result = allocate(FitResult.from_dict(data), args.train_flops, args.inference_flops,
                       tokens_per_sample=args.tokens_per_sample, queries=args.queries, integer_k=args.integer_k)
     out = result.to_dict()
+    for name in ("bootstrap", "posterior"):
+        if name in data and "draws" in data[name]:
+            import pandas as pd
+
+            from t2jax.uncertainty.derived import allocation_intervals
+
+            draws = pd.DataFrame(data[name]["draws"])
+            table = allocation_intervals(draws, data["law"], args.train_flops, args.inference_flops, integer_k=args.integer_k)
+            out.setdefault("intervals", {})[name] = table.to_dict(orient="index")
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
@@ -132,6 +206,10 @@ def _allocate(args) -> int:
     print(f"{'':>12} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'pass@k':>8}")
     print(f"{'T2-optimal':>12} {out['N']:10.3g} {out['D']:10.3g} {out['k']:8.3g} {out['tokens_per_param']:8.3g} {out['accuracy']:8.4f}")
     print(f"{'Chinchilla':>12} {b['N']:10.3g} {b['D']:10.3g} {b['k']:8.3g} {b['tokens_per_param']:8.3g} {b['accuracy']:8.4f}")
+    for name, table in out.get("intervals", {}).items():
+        print(f"95% intervals of the T²-optimal allocation over {name} draws:")
+        for q, row in table.items():
+            print(f"  {q:>16}: {row['lower']:.4g} .. {row['upper']:.4g}  (median {row['median']:.4g})")
     return 0
 
 
