@@ -39,6 +39,9 @@ from t2jax.uncertainty.resample import resample_weights
 #: Newton iterations of the first, batch-wide refinement pass (see staged_refits).
 QUICK_ITERATIONS = {"varpro": 6, "approach3": 40}
 
+#: Rows per chunk when re-running the few refits the first pass left uncertified.
+RETRY_CHUNK = 8
+
 #: Default exponent-grid resolution of each bootstrap refit (a coarse global grid
 #: locates every resample's basin; Newton then reaches the exact optimum).
 BOOTSTRAP_RESOLUTION = {2: 24, 3: 16}
@@ -85,37 +88,61 @@ class BootstrapResult:
                                 float(row["objective"]), self.point.n_points, bool(row["converged"]))
 
 
-def _chunked(fn, W, chunk):
-    """``vmap(fn)`` over rows of ``W``, ``chunk`` rows at a time (bounded memory)."""
-    R = W.shape[0]
-    pad = (-R) % chunk
-    Wp = jnp.concatenate([W, jnp.repeat(W[-1:], pad, axis=0)]) if pad else W
-    out = jax.lax.map(jax.vmap(fn), Wp.reshape(-1, chunk, W.shape[1]))
+def map_rows(fn, arrays, chunk: int, mesh=None):
+    """``vmap(fn)`` over the rows of ``arrays``, ``chunk`` rows at a time.
+
+    Rows are padded to whole chunks (repeating the last row), so every chunk is the
+    same array program whatever the number of rows or devices: memory stays bounded
+    by one chunk, and results do not depend on how chunks are spread. With a
+    ``mesh`` (one axis, ``"batch"``), chunks are split across its devices with
+    ``shard_map``; each device maps over its own chunks.
+    """
+    R = arrays[0].shape[0]
+    per = chunk * (mesh.size if mesh is not None else 1)
+    pad = (-R) % per
+    padded = [jnp.concatenate([a, jnp.repeat(a[-1:], pad, axis=0)]) if pad else a for a in arrays]
+    blocks = [a.reshape((-1, chunk) + a.shape[1:]) for a in padded]
+    run = lambda *b: jax.lax.map(lambda xs: jax.vmap(fn)(*xs), b)
+    if mesh is not None:
+        from jax.sharding import PartitionSpec as P
+
+        run = jax.shard_map(run, mesh=mesh, in_specs=P("batch"), out_specs=P("batch"), check_vma=False)
+    out = run(*blocks)
     return jax.tree_util.tree_map(lambda a: a.reshape((-1,) + a.shape[2:])[:R], out)
 
 
-@functools.partial(jax.jit, static_argnames=("n_starts", "chunk", "kind"))
-def grid_batch(X, y, W, grids, delta, n_starts: int, chunk: int, kind: str):
+def batch_mesh(devices=None):
+    """A one-axis mesh over ``devices`` (default: all), or None for a single device."""
+    devices = jax.devices() if devices is None else list(devices)
+    if len(devices) < 2:
+        return None
+    return jax.sharding.Mesh(np.array(devices), ("batch",))
+
+
+@functools.partial(jax.jit, static_argnames=("n_starts", "chunk", "kind", "mesh"))
+def grid_batch(X, y, W, grids, delta, n_starts: int, chunk: int, kind: str, mesh=None):
     """Grid starts for every row of ``W``, ``chunk`` rows at a time.
 
     The normal equations of a chunk are matrix products of its weight rows with the
     per-point feature tables; memory is ``chunk x grid x 2^m`` small systems.
     """
     if kind == "varpro":
-        return _chunked(lambda w: grid_starts(X, y, w, grids, n_starts), W, chunk)
-    return _chunked(lambda w: huber_starts(X, y, w, grids, delta, n_starts, True), W, chunk)
+        return map_rows(lambda w: grid_starts(X, y, w, grids, n_starts), (W,), chunk, mesh)
+    return map_rows(lambda w: huber_starts(X, y, w, grids, delta, n_starts, True), (W,), chunk, mesh)
 
 
-@functools.partial(jax.jit, static_argnames=("max_iter", "kind", "all_starts"))
-def refine_batch(X, y, W, starts, valid, delta, max_iter: int, kind: str, all_starts: bool):
+@functools.partial(jax.jit, static_argnames=("max_iter", "kind", "all_starts", "chunk", "mesh"))
+def refine_batch(X, y, W, starts, valid, delta, max_iter: int, kind: str, all_starts: bool, chunk: int = 128, mesh=None):
     """Refine every row: from its best start only, or from all its valid starts."""
     if not all_starts:
         valid = valid & (jnp.arange(valid.shape[1]) == 0)
     if kind == "varpro" and not all_starts:
-        return jax.vmap(lambda w, t: quick_refine_sse(X, y, w, t[0], max_iter))(W, starts)
-    if kind == "varpro":
-        return jax.vmap(lambda w, t, v: refine_sse(X, y, w, t, v, max_iter))(W, starts, valid)
-    return jax.vmap(lambda w, p, v: refine_huber(X, y, w, p, v, delta, True, max_iter))(W, starts, valid)
+        one = lambda w, t, v: quick_refine_sse(X, y, w, t[0], max_iter)
+    elif kind == "varpro":
+        one = lambda w, t, v: refine_sse(X, y, w, t, v, max_iter)
+    else:
+        one = lambda w, p, v: refine_huber(X, y, w, p, v, delta, True, max_iter)
+    return map_rows(one, (W, starts, valid), chunk, mesh)
 
 
 def _on_subset(fn, todo, out, *batched):
@@ -136,7 +163,7 @@ def _scatter(full, part, idx):
     return full
 
 
-def staged_refits(X, y, W, grids, chunk, kind: str, delta: float = 1e-3):
+def staged_refits(X, y, W, grids, chunk, kind: str, delta: float = 1e-3, mesh=None):
     """Every resample's global optimum, in three passes of decreasing size.
 
     1. Grid starts for all resamples; damped Newton from the best start, a few
@@ -146,13 +173,14 @@ def staged_refits(X, y, W, grids, chunk, kind: str, delta: float = 1e-3):
        grid start (for VarPro on the exact profile, where active sets may change),
        keeping the best.
     """
-    starts, valid = grid_batch(X, y, W, grids, delta, 2, chunk, kind)
-    quick = functools.partial(refine_batch, X, y, delta=delta, kind=kind, all_starts=False)
+    starts, valid = grid_batch(X, y, W, grids, delta, 2, chunk, kind, mesh)
+    quick = functools.partial(refine_batch, X, y, delta=delta, kind=kind, all_starts=False, chunk=chunk, mesh=mesh)
     out = quick(W, starts, valid, max_iter=QUICK_ITERATIONS[kind])
-    out = _on_subset(lambda w, s, v: quick(w, s, v, max_iter=200), ~np.asarray(out[-1]), out, W, starts, valid)
+    # the few stragglers: small, fixed-size chunks on one device (results do not depend on placement)
+    small = functools.partial(refine_batch, X, y, delta=delta, kind=kind, chunk=RETRY_CHUNK)
+    out = _on_subset(lambda w, s, v: small(w, s, v, max_iter=200, all_starts=False), ~np.asarray(out[-1]), out, W, starts, valid)
     todo = ~np.asarray(out[-1]) | np.asarray(valid)[:, 1:].any(axis=1)
-    full = functools.partial(refine_batch, X, y, delta=delta, kind=kind, all_starts=True, max_iter=500)
-    return _on_subset(full, todo, out, W, starts, valid)
+    return _on_subset(lambda w, s, v: small(w, s, v, max_iter=500, all_starts=True), todo, out, W, starts, valid)
 
 
 def bootstrap_weights(runs: Runs, n_resamples: int, seed: int, resample: str, groups=None) -> np.ndarray:
@@ -180,6 +208,7 @@ def bootstrap(
     resolution=None,
     chunk: int = 128,
     weights=None,
+    devices=None,
 ) -> BootstrapResult:
     """Refit ``runs`` on ``n_resamples`` bootstrap resamples (seeded).
 
@@ -194,6 +223,8 @@ def bootstrap(
         exponents, 16 for three).
       chunk: resamples per vectorised block (memory grows linearly with it).
       weights: a ready ``(R, n)`` weight matrix instead of drawing one.
+      devices: devices to shard the resamples across (default: all visible); results
+        are identical to a single-device run.
     """
     from t2jax.fitting import approach3, varpro
 
@@ -206,12 +237,13 @@ def bootstrap(
     res = resolution or BOOTSTRAP_RESOLUTION.get(len(law.exponents), 12)
     prob, X, y, _, grids = fit_inputs(runs, law, method, None, res, (0.02, 2.0))
     m = len(law.coefficients)
-    chunk = max(1, min(chunk, W.shape[0]))
+    mesh = batch_mesh(devices)
+    chunk = max(1, min(chunk, W.shape[0]))  # independent of the device count: same numbers anywhere
     start = time.perf_counter()
     if method == "varpro":
-        coef, theta, value, converged = staged_refits(X, y, jnp.asarray(W), grids, chunk, method)
+        coef, theta, value, converged = staged_refits(X, y, jnp.asarray(W), grids, chunk, method, mesh=mesh)
     else:
-        p, value, converged = staged_refits(X, y, jnp.asarray(W), grids, chunk, method, delta)
+        p, value, converged = staged_refits(X, y, jnp.asarray(W), grids, chunk, method, delta, mesh=mesh)
         coef, theta = np.exp(p[:, :m]), p[:, m:]
     coef, theta, value, converged = (np.asarray(a) for a in (coef, theta, value, converged))
     seconds = time.perf_counter() - start
