@@ -2,7 +2,7 @@
 
 The pipeline, one sub-package per stage::
 
-    data -> laws -> fitting -> allocation -> report
+    data -> laws -> fitting -> uncertainty -> allocation -> report
 
 Every public fitting function computes in float64 inside a local
 ``jax.enable_x64`` context; the caller's global JAX settings are left as they were.
