@@ -23,11 +23,20 @@ from t2jax.laws.beta import beta_pass_at_k
 from t2jax.laws.passk import pass_at_k, task_loss
 from t2jax.laws.registry import LAWS, LawSpec, register
 from t2jax.laws.t2 import T2_LOSS
+from t2jax.uncertainty import (
+    BootstrapResult,
+    PosteriorResult,
+    allocation_intervals,
+    bootstrap,
+    compute_optimal_intervals,
+    posterior,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Allocation", "BetaBinomialFit", "CHINCHILLA", "CHINCHILLA_BUDGETS", "FitResult", "FitWarning", "LAWS",
+    "Allocation", "BetaBinomialFit", "BootstrapResult", "PosteriorResult", "allocation_intervals", "bootstrap",
+    "compute_optimal_intervals", "posterior", "CHINCHILLA", "CHINCHILLA_BUDGETS", "FitResult", "FitWarning", "LAWS",
     "LawSpec", "PowerSumLaw", "Runs", "Samples", "T2JaxError", "T2_LOSS", "allocate", "approach3", "backtest",
     "beta_pass_at_k", "chinchilla_loss", "compute_optimal", "fit", "fit_beta_binomial", "fit_beta_link",
     "fit_t2", "fit_t2_beta", "frontier", "isoflop", "load_answer_nll", "load_chinchilla", "load_runs",
