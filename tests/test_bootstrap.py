@@ -114,3 +114,22 @@ def test_t2_allocation_intervals():
     assert table.loc["N", "lower"] < point.N < table.loc["N", "upper"]
     truth = allocate(FitResult("truth", "t2-beta", bed.truth, 0.0, 1, True), 2.56e19, 2e9)
     assert table.loc["N", "upper"] < 2 * truth.N and table.loc["N", "lower"] > truth.N / 2
+
+
+def test_progress_blocks_do_not_change_numbers(epoch_runs):
+    plain = bootstrap(epoch_runs, "varpro", 96, seed=8, chunk=16, progress=False)
+    shown = bootstrap(epoch_runs, "varpro", 96, seed=8, chunk=16, progress=True)
+    np.testing.assert_array_equal(plain.draws.to_numpy(float), shown.draws.to_numpy(float))
+
+
+def test_frontier_band(varpro_boot):
+    from t2jax.data.synthetic import T2_TRUTH
+    from t2jax.uncertainty.derived import frontier_band
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    draws = pd.DataFrame({k: v * np.exp(0.01 * rng.standard_normal(50)) for k, v in T2_TRUTH.items()})
+    band = frontier_band(draws, "t2-beta", [1e18, 1e19, 1e20], 2e9, level=0.9)
+    assert len(band) == 3
+    assert np.all(band["N_lower"] <= band["N_median"]) and np.all(band["N_median"] <= band["N_upper"])
+    assert np.all(np.diff(band["accuracy_median"]) > 0)

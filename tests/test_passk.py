@@ -134,3 +134,15 @@ def test_beta_binomial_errors():
         fit_beta_binomial([10, 10, 10], [0, 0, 0])
     with pytest.raises(T2JaxError, match="0 <= c <= n"):
         fit_beta_binomial([10, 10], [11, 0])
+
+
+def test_answer_nll_loader(tmp_path):
+    from t2jax.data.samples import load_answer_nll
+
+    frame = counts_frame().drop(columns=["n_samples", "n_correct"]).assign(nll=[0.1, 2.0, 0.5, 3.0])
+    N, D, p, names = load_answer_nll(frame)
+    assert p.shape == (2, 2) and list(names) == ["a", "b"]
+    np.testing.assert_allclose(p[0], np.exp([-0.1, -2.0]))
+    frame.loc[2, "nll"] = -0.3
+    with pytest.raises(T2JaxError, match=r"column 'nll' has negative NLL values at row 2"):
+        load_answer_nll(frame)

@@ -183,6 +183,24 @@ def staged_refits(X, y, W, grids, chunk, kind: str, delta: float = 1e-3, mesh=No
     return _on_subset(lambda w, s, v: small(w, s, v, max_iter=500, all_starts=True), todo, out, W, starts, valid)
 
 
+def _blocks(R: int, unit: int, progress):
+    """Row blocks of whole chunks; wrapped in a progress bar when asked (or when long
+    and on a terminal)."""
+    import sys
+
+    if progress is None:
+        progress = R >= 2000 and sys.stderr.isatty()
+    if not progress:
+        return [slice(0, R)]
+    size = max(unit, -(-R // 20) // unit * unit)
+    blocks = [slice(i, min(i + size, R)) for i in range(0, R, size)]
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm comes with numpyro; without it, no bar
+        return blocks
+    return tqdm(blocks, desc="bootstrap refits", unit="block")
+
+
 def bootstrap_weights(runs: Runs, n_resamples: int, seed: int, resample: str, groups=None) -> np.ndarray:
     if resample == "points":
         return resample_weights(seed, len(runs), n_resamples)
@@ -209,6 +227,7 @@ def bootstrap(
     chunk: int = 128,
     weights=None,
     devices=None,
+    progress=None,
 ) -> BootstrapResult:
     """Refit ``runs`` on ``n_resamples`` bootstrap resamples (seeded).
 
@@ -225,6 +244,9 @@ def bootstrap(
       weights: a ready ``(R, n)`` weight matrix instead of drawing one.
       devices: devices to shard the resamples across (default: all visible); results
         are identical to a single-device run.
+      progress: show a progress bar (default: for 2,000+ resamples on a terminal).
+        Resamples are then refitted in a few host-side blocks of whole chunks, which
+        does not change any number.
     """
     from t2jax.fitting import approach3, varpro
 
@@ -240,10 +262,13 @@ def bootstrap(
     mesh = batch_mesh(devices)
     chunk = max(1, min(chunk, W.shape[0]))  # independent of the device count: same numbers anywhere
     start = time.perf_counter()
+    blocks = _blocks(W.shape[0], chunk * (mesh.size if mesh is not None else 1), progress)
+    parts = [staged_refits(X, y, jnp.asarray(W[b]), grids, chunk, method, delta, mesh=mesh) for b in blocks]
+    out = tuple(np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(len(parts[0])))
     if method == "varpro":
-        coef, theta, value, converged = staged_refits(X, y, jnp.asarray(W), grids, chunk, method, mesh=mesh)
+        coef, theta, value, converged = out
     else:
-        p, value, converged = staged_refits(X, y, jnp.asarray(W), grids, chunk, method, delta, mesh=mesh)
+        p, value, converged = out
         coef, theta = np.exp(p[:, :m]), p[:, m:]
     coef, theta, value, converged = (np.asarray(a) for a in (coef, theta, value, converged))
     seconds = time.perf_counter() - start

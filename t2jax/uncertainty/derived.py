@@ -63,3 +63,21 @@ def allocation_intervals(draws: pd.DataFrame, law: str, train_flops: float, infe
                          level: float = 0.95, **kwargs) -> pd.DataFrame:
     """Percentile intervals of ``N*, D*, k*``, tokens per parameter and accuracy at the optimum."""
     return percentile_interval(allocation_draws(draws, law, train_flops, inference_flops, **kwargs), level)
+
+
+@x64
+def frontier_band(draws: pd.DataFrame, law: str, train_flops, inference_flops: float, level: float = 0.95,
+                  *, integer_k: bool = False, n_grid: int = 4096) -> pd.DataFrame:
+    """The T² allocation frontier as a band: for each training budget, percentile
+    intervals of ``N*``, ``k*``, tokens per parameter and accuracy over the draws."""
+    C_inf = _check_budget("inference_flops", inference_flops)
+    names = [c for c in draws.columns if c not in NOT_PARAMETERS]
+    p = _param_arrays(draws, names)
+    C = jnp.asarray(np.atleast_1d(np.asarray(train_flops, np.float64)))
+    per_draw = lambda q: jax.vmap(lambda c: _paper(q, law, c, C_inf, integer_k, n_grid))(C)
+    N, D, k, acc = (np.asarray(a) for a in jax.vmap(per_draw)(p))  # (draws, budgets)
+    rows = {"train_flops": np.asarray(C)}
+    for name, values in (("N", N), ("k", k), ("tokens_per_param", D / N), ("accuracy", acc)):
+        lo, hi = band(values, level)
+        rows |= {f"{name}_lower": lo, f"{name}_median": np.median(values, axis=0), f"{name}_upper": hi}
+    return pd.DataFrame(rows)
