@@ -89,12 +89,7 @@ def _uncertainty(args, runs, law, method) -> dict:
         from t2jax.uncertainty import bootstrap
 
         boot = bootstrap(runs, method, args.bootstrap, seed=args.seed, resample=args.resample, law=law)
-        out["bootstrap"] = {
-            "resamples": args.bootstrap, "resample": args.resample, "seed": args.seed, "failed": boot.n_failed,
-            "seconds": round(boot.seconds, 3), "level": args.level,
-            "intervals": boot.interval(args.level).to_dict(orient="index"),
-            "draws": boot.draws[boot.draws["converged"]][list(boot.point.params)].to_dict(orient="list"),
-        }
+        out["bootstrap"] = _bootstrap_block(args, boot)
     if args.bayes:
         from t2jax.uncertainty import posterior
 
@@ -107,6 +102,30 @@ def _uncertainty(args, runs, law, method) -> dict:
             "draws": post.draws[list(post.point.params)].to_dict(orient="list"),
         }
     return out
+
+
+def _t2_beta_bootstrap(args, samples, ks) -> dict:
+    """Checkpoint bootstrap of T² Approach 2 (both stages refitted per resample)."""
+    import numpy as np
+
+    from t2jax.data.samples import observed_pass_at_k
+    from t2jax.uncertainty.t2beta import bootstrap_t2_beta
+
+    if args.resample != "groups":
+        print("t2jax: note: T² Approach 2 resamples whole checkpoints", file=sys.stderr)
+    ks = np.asarray(ks, float)
+    boot = bootstrap_t2_beta(samples.N, samples.D, ks, observed_pass_at_k(samples, ks), args.bootstrap, seed=args.seed)
+    return {"bootstrap": _bootstrap_block(args, boot)}
+
+
+def _bootstrap_block(args, boot) -> dict:
+    """JSON summary of a bootstrap: settings, intervals, and the converged draws."""
+    return {
+        "resamples": int(boot.weights.shape[0]), "resample": boot.resample, "seed": boot.seed,
+        "failed": boot.n_failed, "seconds": round(boot.seconds, 3), "level": args.level,
+        "intervals": boot.interval(args.level).to_dict(orient="index"),
+        "draws": boot.draws[boot.draws["converged"]][list(boot.point.params)].to_dict(orient="list"),
+    }
 
 
 def _print_intervals(name, block):
@@ -152,12 +171,16 @@ def _fit(args) -> int:
             result = fit_t2(samples, args.law, ks, method, **options)
             runs, law = None, T2_LOSS
             if args.bootstrap or args.bayes:
-                if args.law != "t2-loss":
-                    raise T2JaxError("--bootstrap and --bayes support --law chinchilla or t2-loss")
                 from t2jax.data.samples import solved_checkpoints, task_runs
 
-                runs = task_runs(samples.subset(solved_checkpoints(samples)), result.extras["ks"])
-        if args.bootstrap or args.bayes:
+                solved = samples.subset(solved_checkpoints(samples))
+                if args.law == "t2-beta":
+                    if args.bayes:
+                        raise T2JaxError("--bayes supports --law chinchilla or t2-loss")
+                    result = with_extras(result, **_t2_beta_bootstrap(args, solved, result.extras["ks"]))
+                else:
+                    runs = task_runs(solved, result.extras["ks"])
+        if (args.bootstrap or args.bayes) and runs is not None:
             result = with_extras(result, **_uncertainty(args, runs, law, method))
     _print_warnings(caught)
     out = result.to_dict()
