@@ -133,3 +133,28 @@ def test_frontier_band(varpro_boot):
     assert len(band) == 3
     assert np.all(band["N_lower"] <= band["N_median"]) and np.all(band["N_median"] <= band["N_upper"])
     assert np.all(np.diff(band["accuracy_median"]) > 0)
+
+
+def test_bca_reduces_to_percentile_without_bias_or_skew():
+    import pandas as pd
+
+    from t2jax.uncertainty.intervals import bca_interval, percentile_interval
+
+    rng = np.random.default_rng(0)
+    draws = pd.DataFrame({"x": rng.standard_normal(4001)})
+    jack = pd.DataFrame({"x": np.linspace(-1, 1, 41)})  # symmetric: no acceleration
+    est = {"x": float(np.median(draws["x"]))}  # half the draws below: no bias correction
+    bca = bca_interval(draws, est, jack, 0.9)
+    pct = percentile_interval(draws, 0.9)
+    assert bca.loc["x", "acceleration"] == pytest.approx(0.0, abs=1e-12)
+    assert bca.loc["x", "lower"] == pytest.approx(pct.loc["x", "lower"], abs=5e-3)
+    assert bca.loc["x", "upper"] == pytest.approx(pct.loc["x", "upper"], abs=5e-3)
+    shifted = bca_interval(draws, {"x": 0.5}, jack, 0.9)  # estimate above most draws: interval moves up
+    assert shifted.loc["x", "lower"] > bca.loc["x", "lower"] + 0.2 and shifted.loc["x", "upper"] > bca.loc["x", "upper"] + 0.2
+
+
+def test_bca_on_epoch(epoch_runs, varpro_boot):
+    table = varpro_boot.bca(epoch_runs, 0.95)
+    for name in ("E", "alpha", "beta"):
+        assert table.loc[name, "lower"] < table.loc[name, "estimate"] < table.loc[name, "upper"]
+    assert np.isfinite(table[["z0", "acceleration"]].to_numpy()).all()

@@ -78,6 +78,25 @@ class BootstrapResult:
         ok = self.draws[self.draws["converged"]]
         return percentile_interval(ok[cols], level, point={c: self.point.params.get(c, np.nan) for c in cols})
 
+    def bca(self, runs: Runs, level: float = 0.95, law: PowerSumLaw = CHINCHILLA) -> pd.DataFrame:
+        """BCa intervals; the acceleration comes from jackknife refits of ``runs``
+        (leave one run out, or one group out for group resampling), batched like the
+        bootstrap itself."""
+        from t2jax.uncertainty.intervals import bca_interval
+
+        n = len(runs)
+        if self.resample == "groups" and runs.group is not None:
+            labels = np.unique(runs.group)
+            jack = (runs.group[None, :] != labels[:, None]).astype(np.float64)
+        else:
+            jack = 1.0 - np.eye(n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FitWarning)
+            jk = bootstrap(runs, self.point.method, law=law, weights=jack)
+        names = list(self.point.params)
+        ok = self.draws[self.draws["converged"]]
+        return bca_interval(ok[names], self.point.params, jk.draws[jk.draws["converged"]][names], level)
+
     def fits(self):
         """Each resample as a :class:`FitResult` (for allocation and other derived quantities)."""
         names = list(self.point.params)

@@ -27,3 +27,37 @@ def band(values: np.ndarray, level: float = 0.95, axis: int = 0):
     """Lower and upper percentile curves of draws stacked along ``axis``."""
     lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
     return np.percentile(values, lo, axis=axis), np.percentile(values, hi, axis=axis)
+
+
+def bca_interval(draws: pd.DataFrame, estimate: dict, jackknife: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    r"""Bias-corrected and accelerated (BCa) intervals (Efron 1987).
+
+    With :math:`\hat z_0 = \Phi^{-1}(\#\{\theta^*_b < \hat\theta\}/B)` and acceleration
+    :math:`\hat a = \sum_i (\bar\theta - \theta_{(i)})^3 / 6 [\sum_i (\bar\theta - \theta_{(i)})^2]^{3/2}`
+    from the jackknife values :math:`\theta_{(i)}`, the interval is the
+    :math:`\Phi(\hat z_0 + (\hat z_0 + z)/(1 - \hat a(\hat z_0 + z)))` quantiles of the
+    draws for :math:`z = z_{(1 \mp \text{level})/2}`.
+    """
+    from statistics import NormalDist
+
+    normal = NormalDist()
+    rows = {}
+    for name in draws.columns:
+        values = draws[name].to_numpy(float)
+        theta = float(estimate[name])
+        share = np.clip(np.mean(values < theta), 1.0 / values.size, 1.0 - 1.0 / values.size)
+        z0 = normal.inv_cdf(share)
+        jk = jackknife[name].to_numpy(float)
+        dev = jk.mean() - jk
+        denom = 6.0 * np.sum(dev**2) ** 1.5
+        a = float(np.sum(dev**3) / denom) if denom > 0 else 0.0
+        qs = []
+        for z in (normal.inv_cdf((1 - level) / 2), normal.inv_cdf((1 + level) / 2)):
+            qs.append(normal.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))))
+        lower, upper = np.quantile(values, qs)
+        rows[name] = {"estimate": theta, "lower": lower, "median": float(np.median(values)), "upper": upper,
+                      "z0": z0, "acceleration": a}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "quantity"
+    table.attrs["level"] = level
+    return table
