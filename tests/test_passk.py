@@ -146,3 +146,23 @@ def test_answer_nll_loader(tmp_path):
     frame.loc[2, "nll"] = -0.3
     with pytest.raises(T2JaxError, match=r"column 'nll' has negative NLL values at row 2"):
         load_answer_nll(frame)
+
+
+def test_checkpoint_table_errors():
+    frame = counts_frame()
+    frame.loc[1, "N_params"] = 5e8
+    with pytest.raises(T2JaxError, match="checkpoint 'a' has more than one N or D value"):
+        load_samples(frame)
+    frame = pd.concat([counts_frame(), counts_frame().iloc[[2]]], ignore_index=True)
+    with pytest.raises(T2JaxError, match=r"duplicate \(model, problem_idx\) pairs at row 4"):
+        load_samples(frame)
+    with pytest.raises(T2JaxError, match="no rows match"):
+        load_samples(counts_frame(), query="n_samples > 100")
+
+
+def test_answer_nll_needs_every_pair():
+    from t2jax.data.samples import load_answer_nll
+
+    frame = counts_frame().drop(columns=["n_samples", "n_correct"]).assign(nll=[0.1, 2.0, 0.5, 3.0]).iloc[:3]
+    with pytest.raises(T2JaxError, match="every checkpoint needs an NLL for every problem"):
+        load_answer_nll(frame)

@@ -62,6 +62,11 @@ def _checkpoint_table(frame, checkpoint_col, n_param_col, d_col, problem_col):
     return per_ckpt.groupby("ckpt", sort=False).first()
 
 
+def _wide(frame, values, checkpoint_col, problem_col, checkpoints) -> pd.DataFrame:
+    """``values`` as a checkpoint x problem table (NaN where a pair is absent)."""
+    return frame.assign(_v=values).pivot(index=checkpoint_col, columns=problem_col, values="_v").loc[checkpoints]
+
+
 def load_samples(
     source,
     *,
@@ -94,8 +99,8 @@ def load_samples(
     if (c > n).any():
         raise T2JaxError(f"column '{correct_col}' exceeds '{samples_col}' (c > n) at {first_rows(c > n)}")
     ckpts = _checkpoint_table(frame, checkpoint_col, n_param_col, d_col, problem_col)
-    wide_n = frame.assign(_v=n).pivot(index=checkpoint_col, columns=problem_col, values="_v").loc[ckpts.index]
-    wide_c = frame.assign(_v=c).pivot(index=checkpoint_col, columns=problem_col, values="_v").loc[ckpts.index]
+    wide_n = _wide(frame, n, checkpoint_col, problem_col, ckpts.index)
+    wide_c = _wide(frame, c, checkpoint_col, problem_col, ckpts.index)
     return Samples(
         N=ckpts["N"].to_numpy(float),
         D=ckpts["D"].to_numpy(float),
@@ -136,7 +141,7 @@ def load_answer_nll(
     if (nll < 0).any():
         raise T2JaxError(f"column '{nll_col}' has negative NLL values at {first_rows(nll < 0)}")
     ckpts = _checkpoint_table(frame, checkpoint_col, n_param_col, d_col, problem_col)
-    wide = frame.assign(_v=nll).pivot(index=checkpoint_col, columns=problem_col, values="_v").loc[ckpts.index]
+    wide = _wide(frame, nll, checkpoint_col, problem_col, ckpts.index)
     if wide.isna().to_numpy().any():
         raise T2JaxError("every checkpoint needs an NLL for every problem")
     return ckpts["N"].to_numpy(float), ckpts["D"].to_numpy(float), np.exp(-wide.to_numpy(float)), ckpts.index.to_numpy()
