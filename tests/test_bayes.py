@@ -1,7 +1,6 @@
 """numpyro posteriors: converged chains, consistent with the bootstrap, pushed through allocation."""
 
 import numpy as np
-import pytest
 
 from t2jax.uncertainty.bayes import posterior
 

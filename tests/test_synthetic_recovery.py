@@ -1,6 +1,5 @@
 """Zero-noise data from known parameters: every method recovers them."""
 
-import warnings
 
 import numpy as np
 import pytest

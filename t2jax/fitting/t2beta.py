@@ -15,7 +15,6 @@ Damped Newton on the exact objective finishes.
 
 from __future__ import annotations
 
-import functools
 
 import jax
 import jax.numpy as jnp
