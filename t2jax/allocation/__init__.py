@@ -1,6 +1,14 @@
-"""Allocation: the best (N, D, k) for a fitted T² law under compute budgets."""
+"""Allocation: the best (N, D, k) for a fitted T² law under compute budgets, for a point
+fit or for every bootstrap/posterior draw.
 
+data -> laws -> fitting -> uncertainty -> **allocation** -> report
+"""
+
+from t2jax.allocation.draws import allocation_draws, allocation_intervals, fit_allocation_intervals, frontier_band
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.allocation.t2 import Allocation, allocate, frontier
 
-__all__ = ["Allocation", "allocate", "frontier", "grid_zoom_max"]
+__all__ = [
+    "Allocation", "allocate", "allocation_draws", "allocation_intervals", "fit_allocation_intervals", "frontier",
+    "frontier_band", "grid_zoom_max",
+]  # fmt: skip

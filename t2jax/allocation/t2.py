@@ -28,7 +28,7 @@ from t2jax.allocation.search import grid_zoom_max
 from t2jax.errors import T2JaxError
 from t2jax.fitting.result import FitResult
 from t2jax.laws.chinchilla import compute_optimal
-from t2jax.laws.registry import get_law
+from t2jax.laws.registry import get_law, law_names
 from t2jax.precision import x64
 
 MIN_N = 1e5  # smallest model the search considers (parameters)
@@ -69,9 +69,8 @@ class Allocation:
 
 
 def _params(fit: FitResult):
-    spec = get_law(fit.law)
-    if spec.accuracy is None:
-        raise T2JaxError(f"law '{fit.law}' has no k: allocate needs a T² law (t2-loss or t2-beta)")
+    if get_law(fit.law).accuracy is None:
+        raise T2JaxError(f"law '{fit.law}' has no k: allocate needs a T² law ({', '.join(law_names(accuracy=True))})")
     return {k: jnp.asarray(v, jnp.float64) for k, v in fit.params.items()}
 
 
@@ -80,7 +79,9 @@ def _ks(k, integer_k):
 
 
 @functools.partial(jax.jit, static_argnames=("law", "integer_k", "n_grid"))
-def _paper(params, law, C_train, C_inf, integer_k, n_grid):
+def paper_optimum(params, law, C_train, C_inf, integer_k, n_grid):
+    """Paper's-form optimum ``(N, D, k, accuracy)`` of law ``law`` (a name) at ``params``:
+    both budgets bind, so the search is over ``log N`` alone."""
     accuracy = get_law(law).accuracy
 
     def score(x):
@@ -96,7 +97,9 @@ def _paper(params, law, C_train, C_inf, integer_k, n_grid):
 
 
 @functools.partial(jax.jit, static_argnames=("law", "integer_k", "n_grid"))
-def _deployment(params, law, C, TQ, integer_k, n_grid):
+def deployment_optimum(params, law, C, TQ, integer_k, n_grid):
+    """Deployment-form optimum ``(N, D, k, accuracy)``: one budget ``6ND + 2NkTQ = C``,
+    searched over ``log N`` and the training share."""
     accuracy = get_law(law).accuracy
 
     def split(x):
@@ -130,8 +133,12 @@ def _baseline(fit, params, C_train, k_of_N, integer_k):
     }
 
 
-def _check_budget(name, value):
-    value = float(value)
+def check_budget(name, value) -> float:
+    """``value`` as a positive, finite number of FLOPs (or a :class:`T2JaxError` naming ``name``)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise T2JaxError(f"{name} must be a positive number of FLOPs; got {value!r}") from None
     if not np.isfinite(value) or value <= 0:
         raise T2JaxError(f"{name} must be a positive number of FLOPs; got {value}")
     return value
@@ -157,20 +164,20 @@ def allocate(
     deployment form, i.e. about a million candidates).
     """
     params = _params(fit)
-    C_train = _check_budget("train_flops", train_flops)
+    C_train = check_budget("train_flops", train_flops)
     if tokens_per_sample is None and queries is None:
         if inference_flops is None:
             raise T2JaxError("give inference_flops (paper's form) or tokens_per_sample and queries (deployment form)")
-        C_inf = _check_budget("inference_flops", inference_flops)
+        C_inf = check_budget("inference_flops", inference_flops)
         if C_inf < 2.0 * MIN_N:
             raise T2JaxError(f"inference_flops {C_inf:g} cannot run even one sample of a {MIN_N:g}-parameter model")
-        N, D, k, v = _paper(params, fit.law, C_train, C_inf, integer_k, n_grid or 4096)
+        N, D, k, v = paper_optimum(params, fit.law, C_train, C_inf, integer_k, n_grid or 4096)
         base = _baseline(fit, params, C_train, lambda N, D: C_inf / (2.0 * N), integer_k)
     else:
         if inference_flops is not None or tokens_per_sample is None or queries is None:
             raise T2JaxError("the deployment form takes tokens_per_sample and queries, and no inference_flops")
-        TQ = _check_budget("tokens_per_sample", tokens_per_sample) * _check_budget("queries", queries)
-        N, D, k, v = _deployment(params, fit.law, C_train, TQ, integer_k, n_grid or 1024)
+        TQ = check_budget("tokens_per_sample", tokens_per_sample) * check_budget("queries", queries)
+        N, D, k, v = deployment_optimum(params, fit.law, C_train, TQ, integer_k, n_grid or 1024)
         C_inf = float(2.0 * N * k * TQ)
         # Baseline: the same split of the budget, with the Chinchilla-optimal model for its training part.
         base = _baseline(fit, params, float(6.0 * N * D), lambda N_, D_: C_inf / (2.0 * N_ * TQ), integer_k)
@@ -179,16 +186,21 @@ def allocate(
     return Allocation(float(N), float(D), float(k), float(v), C_train, float(C_inf), base)
 
 
+def frontier_arrays(params, law: str, train_flops, C_inf, integer_k: bool, n_grid: int):
+    """``(N, D, k, accuracy)`` of the paper's-form optimum at each training budget (vmapped)."""
+    C = jnp.asarray(train_flops)
+    return jax.vmap(lambda c: paper_optimum(params, law, c, C_inf, integer_k, n_grid))(C)
+
+
 @x64
 def frontier(fit: FitResult, train_flops, inference_flops: float, *, integer_k: bool = False, n_grid: int = 4096):
     """Paper's-form optimum for each training budget: a DataFrame, one row per budget."""
     import pandas as pd
 
     params = _params(fit)
-    C_inf = _check_budget("inference_flops", inference_flops)
+    C_inf = check_budget("inference_flops", inference_flops)
     C = jnp.asarray(np.asarray(train_flops, np.float64))
-    one = lambda c: _paper(params, fit.law, c, C_inf, integer_k, n_grid)
-    N, D, k, v = jax.vmap(one)(C)
+    N, D, k, v = frontier_arrays(params, fit.law, C, C_inf, integer_k, n_grid)
     Nc, Dc = compute_optimal(params, C)
     kc = jnp.maximum(_ks(C_inf / (2.0 * Nc), integer_k), 1.0)
     acc_c = get_law(fit.law).accuracy(params, Nc, Dc, kc)

@@ -15,8 +15,10 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from t2jax.data.runs import numeric_column, read_table
+from t2jax.data.passk import pass_at_k
+from t2jax.data.runs import Runs, numeric_column, read_table
 from t2jax.errors import T2JaxError, first_rows
+from t2jax.precision import x64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,17 +149,13 @@ def load_answer_nll(
     return ckpts["N"].to_numpy(float), ckpts["D"].to_numpy(float), np.exp(-wide.to_numpy(float)), ckpts.index.to_numpy()
 
 
+@x64
 def observed_pass_at_k(samples: Samples, ks) -> np.ndarray:
     """Aggregate unbiased pass@k, shape ``(checkpoints, len(ks))``, over the problems
     each checkpoint was evaluated on."""
-    import jax
-
-    from t2jax.laws.passk import pass_at_k
-
     ks = check_k(samples, ks)
     obs = samples.observed
-    with jax.enable_x64(True):
-        per_problem = np.asarray(pass_at_k(np.where(obs, samples.n, 1.0)[:, None, :], samples.c[:, None, :], ks[None, :, None]))
+    per_problem = np.asarray(pass_at_k(np.where(obs, samples.n, 1.0)[:, None, :], samples.c[:, None, :], ks[None, :, None]))
     return (per_problem * obs[:, None, :]).sum(-1) / obs.sum(-1)[:, None]
 
 
@@ -166,30 +164,35 @@ def solved_checkpoints(samples: Samples) -> np.ndarray:
     return (samples.c > 0).any(axis=1)
 
 
-def task_runs(samples: Samples, ks):
+def runs_from_pass_at_k(N, D, ks, acc, checkpoints):
+    """Task-loss runs ``-log pass@k`` per (checkpoint, k), with ``group`` the checkpoint;
+    cells with pass@k = 1 (task loss exactly 0) carry no information for a power law in k
+    and are left out. Returns ``(runs, cells left out)``."""
+    ks, acc = np.asarray(ks, float), np.asarray(acc, float)
+    runs = Runs(
+        N=np.repeat(N, ks.size),
+        D=np.repeat(D, ks.size),
+        loss=-np.log(acc).ravel(),
+        group=np.repeat(checkpoints, ks.size),
+        k=np.tile(ks, len(N)),
+    )
+    keep = acc.ravel() < 1.0
+    return runs.subset(keep), int((~keep).sum())
+
+
+def task_runs(samples: Samples, ks) -> Runs:
     """Aggregate pass@k per (checkpoint, k) as :class:`~t2jax.data.Runs` for T² fits.
 
     ``loss`` is the T² task loss ``-log(mean_j pass_j@k)`` over the problems each
     checkpoint was evaluated on; ``group`` is the checkpoint label. A checkpoint that
     solved no problem at all has infinite task loss and is refused with its name
-    (select ``samples.subset(solved_checkpoints(samples))`` to drop such checkpoints).
+    (:func:`t2jax.data.passk_table.pass_k_table` drops and lists such checkpoints).
     Cells with pass@k = 1 (every problem certain, task loss exactly 0) carry no
     information for a power law in k and are left out.
     """
-    from t2jax.data.runs import Runs
-
     ks = check_k(samples, ks)
     unsolved = ~solved_checkpoints(samples)
     if unsolved.any():
         names = ", ".join(map(str, samples.checkpoints[unsolved][:5]))
         raise T2JaxError(f"checkpoints with no problem solved (task loss infinite): {names}; drop them first")
-    acc = observed_pass_at_k(samples, ks)
-    shape = acc.shape
-    runs = Runs(
-        N=np.repeat(samples.N, shape[1]),
-        D=np.repeat(samples.D, shape[1]),
-        loss=-np.log(acc).ravel(),
-        group=np.repeat(samples.checkpoints, shape[1]),
-        k=np.tile(ks, shape[0]),
-    )
-    return runs.subset(acc.ravel() < 1.0)
+    return runs_from_pass_at_k(samples.N, samples.D, ks, observed_pass_at_k(samples, ks), samples.checkpoints)[0]

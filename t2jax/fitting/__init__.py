@@ -1,23 +1,19 @@
-"""Fitting: law-agnostic fitters sharing one result type.
+"""Fitting: one entry point (:func:`fit`) over law-agnostic engines, one result type.
 
 data -> laws -> **fitting** -> uncertainty -> allocation -> report
 """
 
+from t2jax.fitting.api import choose_method, fit, fit_t2
 from t2jax.fitting.approach3 import approach3
+from t2jax.fitting.backtest import backtest, summarise
+from t2jax.fitting.beta_links import fit_beta_link
+from t2jax.fitting.betabinom import BetaBinomialFit, fit_beta_binomial
 from t2jax.fitting.isoflop import isoflop
 from t2jax.fitting.result import FitResult, FitWarning
+from t2jax.fitting.t2beta import fit_t2_beta
 from t2jax.fitting.varpro import varpro
 
-METHODS = {"approach3": approach3, "varpro": varpro, "isoflop": isoflop}
-
-
-def fit(runs, method: str = "approach3", **options) -> FitResult:
-    """Fit ``runs`` with a named method (``approach3``, ``varpro`` or ``isoflop``)."""
-    from t2jax.errors import T2JaxError
-
-    if method not in METHODS:
-        raise T2JaxError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
-    return METHODS[method](runs, **options)
-
-
-__all__ = ["FitResult", "FitWarning", "METHODS", "approach3", "fit", "isoflop", "varpro"]
+__all__ = [
+    "BetaBinomialFit", "FitResult", "FitWarning", "approach3", "backtest", "choose_method", "fit", "fit_beta_binomial",
+    "fit_beta_link", "fit_t2", "fit_t2_beta", "isoflop", "summarise", "varpro",
+]  # fmt: skip

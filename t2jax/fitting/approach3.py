@@ -7,38 +7,25 @@ with :math:`A = e^a, B = e^b, E = e^e` and :math:`\delta = 10^{-3}`. The publish
 recipe runs L-BFGS-B from 4,500 grid starts. Here the structure does the search: an
 exhaustive VarPro grid over :math:`(\alpha, \beta)` with Huber-IRLS on relative
 residuals (:math:`\log \hat L - \log L \approx (\hat L - L)/L`) locates every basin,
-and the best few are refined with damped Newton on the exact objective.
+and the best few are refined with damped Newton on the exact objective
+(:mod:`t2jax.fitting.engine`).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from t2jax.data.runs import Runs
+from t2jax.fitting.engine import DEFAULT_BOUNDS, fit_power_law
 from t2jax.fitting.result import FitResult
-from t2jax.fitting.varpro import DEFAULT_BOUNDS, _huber_fit, fit_inputs, power_law_result
-from t2jax.laws.chinchilla import CHINCHILLA
-from t2jax.laws.power_sum import PowerSumLaw
+from t2jax.laws.registry import get_law
 from t2jax.precision import x64
 
 
 @x64
-def approach3(
-    runs: Runs,
-    *,
-    law: PowerSumLaw = CHINCHILLA,
-    delta: float = 1e-3,
-    resolution=None,
-    bounds=DEFAULT_BOUNDS,
-    n_starts: int = 6,
-    weights=None,
-) -> FitResult:
+def approach3(runs: Runs, *, law="chinchilla", delta: float = 1e-3, resolution=None, bounds=DEFAULT_BOUNDS,
+              n_starts: int = 6, weights=None) -> FitResult:
     """Fit the law by Approach 3 (Huber on log loss, log-sum-exp form), to its global optimum.
 
     The reported ``objective`` is the summed Huber loss, as in the published recipe.
     """
-    prob, X, y, w, grids = fit_inputs(runs, law, "approach3", weights, resolution, bounds)
-    p, value, converged = _huber_fit(X, y, w, grids, delta, n_starts, True)
-    m = len(law.coefficients)
-    coef, theta = np.exp(np.asarray(p[:m])), np.asarray(p[m:])
-    return power_law_result("approach3", law, prob, coef, theta, value, converged, bounds, {"delta": delta})
+    return fit_power_law(runs, get_law(law), "approach3", delta=delta, resolution=resolution, bounds=bounds,
+                         n_starts=n_starts, weights=weights)

@@ -20,39 +20,31 @@ import pandas as pd
 
 from t2jax.data.samples import Samples, observed_pass_at_k, solved_checkpoints
 from t2jax.errors import T2JaxError
-
-BACKTEST_LAWS = ("t2-loss", "t2-beta", "beta-nd", "beta-loss")
-
-
-def fit_law(samples: Samples, law: str, ks):
-    """Fit one registered T² law to repeated-sampling counts."""
-    from t2jax.fitting.beta_links import fit_beta_link
-    from t2jax.fitting.t2 import fit_t2
-
-    if law in ("beta-nd", "beta-loss"):
-        return fit_beta_link(samples, law)
-    if law in ("t2-loss", "t2-beta"):
-        return fit_t2(samples, law, ks)
-    raise T2JaxError(f"unknown law '{law}' for a backtest; choose from {', '.join(BACKTEST_LAWS)}")
+from t2jax.fitting.api import fit
+from t2jax.laws.registry import get_law, law_names
 
 
 def checkpoint_table(samples: Samples) -> pd.DataFrame:
     return pd.DataFrame({"checkpoint": samples.checkpoints, "N": samples.N, "D": samples.D})
 
 
-def backtest(samples: Samples, holdout: str, laws=BACKTEST_LAWS, ks=None, test_ks=None) -> pd.DataFrame:
+def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -> pd.DataFrame:
     """Fit each law on checkpoints where ``holdout`` is false, score those where it is true.
 
     Args:
       samples: repeated-sampling counts.
       holdout: a pandas expression over checkpoint columns ``N`` and ``D``, e.g. ``"D > 6e10"``.
-      laws: law names (see :data:`BACKTEST_LAWS`).
+      laws: registered pass@k laws (names or :class:`~t2jax.laws.law.Law`; default all of them).
       ks: training k values (default: powers of two up to the training minimum n).
       test_ks: scored k values (default: the 24 k of the Pythia tables, 1..10,000).
     Returns:
       one row per (law, held-out checkpoint, k): observed and predicted pass@k and
       task loss, and the relative error.
     """
+    laws = [get_law(law) for law in (law_names(data="samples") if laws is None else laws)]
+    for law in laws:
+        if law.data != "samples" or law.accuracy is None:
+            raise T2JaxError(f"law '{law.name}' does not predict pass@k; backtest laws: {', '.join(law_names(data='samples'))}")
     try:
         test = np.asarray(checkpoint_table(samples).eval(holdout), bool)
     except Exception as exc:  # pandas raises many types for a bad expression
@@ -68,21 +60,34 @@ def backtest(samples: Samples, holdout: str, laws=BACKTEST_LAWS, ks=None, test_k
     for law in laws:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = fit_law(train_set, law, ks)
+            result = fit(train_set, law, ks=ks)
         for i, name in enumerate(test_set.checkpoints):
             n_min = test_set.n[i][test_set.observed[i]].min()
             usable = test_ks[test_ks <= n_min]
             one = test_set.subset(np.arange(test_set.N.size) == i)
             obs = observed_pass_at_k(one, usable)[0]
-            pred = fit.accuracy(test_set.N[i], test_set.D[i], usable)
+            pred = result.accuracy(test_set.N[i], test_set.D[i], usable)
             for k, o, p in zip(usable, obs, pred):
-                rows.append({"law": law, "checkpoint": name, "N": test_set.N[i], "D": test_set.D[i], "k": k,
-                             "observed": o, "predicted": float(p), "converged": fit.converged})
+                rows.append({"law": law.name, "checkpoint": name, "N": test_set.N[i], "D": test_set.D[i], "k": k,
+                             "observed": o, "predicted": float(p), "converged": result.converged})
     table = pd.DataFrame(rows)
     scored = (table["observed"] > 0) & (table["observed"] < 1)
     L_obs = -np.log(table["observed"].where(scored))
     table["relative_error"] = np.abs(-np.log(table["predicted"]) - L_obs) / L_obs
     return table
+
+
+def leave_one_out_splits(samples: Samples, column: str) -> list:
+    """Holdout expressions holding out each distinct value of ``column`` (``"N"`` or ``"D"``) in turn."""
+    if column not in ("N", "D"):
+        raise T2JaxError(f"leave-one-out holds out values of N or D, not {column!r}")
+    return [f"{column} == {float(v)!r}" for v in np.unique(getattr(samples, column))]
+
+
+def backtest_splits(samples: Samples, holdouts, laws=None, ks=None) -> pd.DataFrame:
+    """:func:`backtest` for each holdout expression, stacked with a ``holdout`` column."""
+    tables = [backtest(samples, h, laws, ks).assign(holdout=h) for h in holdouts]
+    return pd.concat(tables, ignore_index=True)
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:

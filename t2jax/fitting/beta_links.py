@@ -5,19 +5,24 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import betaln
 
-from t2jax.data.samples import Samples, observed_pass_at_k, solved_checkpoints
+from t2jax.data.passk_table import PassKTable
+from t2jax.data.runs import Runs
+from t2jax.data.samples import observed_pass_at_k
 from t2jax.fitting.betabinom import fit_beta_binomial_arrays
+from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult
-from t2jax.laws.beta_links import BETA_LOSS_LINKS, BETA_ND_PARAMS, link_ab, link_covariates
+from t2jax.laws.beta import beta_binomial_loglik
+from t2jax.laws.beta_links import link_ab, link_covariates
+from t2jax.laws.chinchilla import CHINCHILLA
+from t2jax.laws.law import Law
 from t2jax.precision import x64
 
 
 def _nll(coef, z, n, c, w):
     a, b = link_ab(coef, z)
-    ll = betaln(c + a[:, None], n - c + b[:, None]) - betaln(a, b)[:, None]
+    ll = beta_binomial_loglik(a[:, None], b[:, None], n, c)
     return -jnp.sum(w * ll) / jnp.sum(w)
 
 
@@ -39,31 +44,28 @@ def _uncentre(coef, mean):
 
 
 @x64
-def fit_beta_link(samples: Samples, law: str = "beta-loss", stage1_method: str = "varpro") -> FitResult:
-    """Fit ``beta-nd`` or ``beta-loss`` by Beta-binomial likelihood of every count.
+def fit_beta_link(table: PassKTable, law: Law, stage1_method: str = "varpro") -> FitResult:
+    """Fit a ``beta-link`` law (``beta-nd``, ``beta-loss``) by Beta-binomial likelihood of every count.
 
-    ``beta-loss`` first fits its Chinchilla surface to the checkpoints' k = 1 task
-    loss ``-log pass@1`` with ``stage1_method``. Checkpoints that solved nothing are
-    left out, as in :func:`t2jax.fitting.t2.fit_t2`. ``objective`` is the total negative
+    A law whose parameters include a Chinchilla surface (``beta-loss``) first fits it to
+    the checkpoints' k = 1 task loss ``-log pass@1`` with ``stage1_method``. Checkpoints
+    that solved nothing were left out by the table. ``objective`` is the total negative
     log-likelihood (without binomial constants).
     """
-    from t2jax.data.runs import Runs
-    from t2jax.fitting import fit
-
-    samples = samples.subset(solved_checkpoints(samples))  # as for the T² approaches
+    samples = table.samples
     stage1 = {}
-    if law == "beta-loss":
+    if set(CHINCHILLA.params) <= set(law.params):
         loss1 = -np.log(observed_pass_at_k(samples, [1.0])[:, 0])
-        stage1 = fit(Runs(samples.N, samples.D, loss1), stage1_method).params
-    names = BETA_ND_PARAMS if law == "beta-nd" else BETA_LOSS_LINKS
-    z = np.asarray(link_covariates(law, stage1, samples.N, samples.D))
+        stage1 = fit_power_law(Runs(samples.N, samples.D, loss1), CHINCHILLA, stage1_method).params
+    names = tuple(p for p in law.params if p not in stage1)
+    z = np.asarray(link_covariates(law.name, stage1, samples.N, samples.D))
     mean = z.mean(0)
     w = samples.observed.astype(np.float64)
     res = _fit_links(jnp.asarray(z - mean), jnp.asarray(samples.n), jnp.asarray(samples.c), jnp.asarray(w))
     coef = _uncentre(np.asarray(res.x), mean)
     return FitResult(
         method="beta-binomial-mle",
-        law=law,
+        law=law.name,
         params=stage1 | dict(zip(names, map(float, coef))),
         objective=float(res.value) * float(w.sum()),
         n_points=int(w.sum()),

@@ -17,11 +17,10 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import betaln
 
 from t2jax.errors import T2JaxError
 from t2jax.fitting.newton import minimize
-from t2jax.laws.beta import beta_pass_at_k, beta_power_law
+from t2jax.laws.beta import beta_binomial_loglik, beta_pass_at_k, beta_power_law
 from t2jax.precision import x64
 
 
@@ -37,22 +36,21 @@ class BetaBinomialFit:
     n_problems: int
     converged: bool
 
+    @x64
     def pass_at_k(self, k):
-        with jax.enable_x64(True):
-            return np.asarray(beta_pass_at_k(self.a, self.b, np.asarray(k, float)))
+        return beta_pass_at_k(self.a, self.b, np.asarray(k, float))
 
     @property
     def power_law(self) -> tuple[float, float]:
         """``(prefactor, exponent)`` of ``-log pass@k ~ prefactor k^-exponent``."""
-        with jax.enable_x64(True):
-            pre, exp_ = beta_power_law(self.a, self.b)
+        pre, exp_ = x64(beta_power_law)(self.a, self.b)
         return float(pre), float(exp_)
 
 
 def negative_log_likelihood(log_ab, n, c, w):
     """Mean negative Beta-binomial log-likelihood (without the binomial constant)."""
     a, b = jnp.exp(log_ab[..., 0]), jnp.exp(log_ab[..., 1])
-    ll = betaln(c + a[..., None], n - c + b[..., None]) - betaln(a, b)[..., None]
+    ll = beta_binomial_loglik(a[..., None], b[..., None], n, c)
     return -jnp.sum(w * ll, axis=-1) / jnp.sum(w, axis=-1)
 
 

@@ -12,8 +12,8 @@ from typing import NamedTuple
 import numpy as np
 
 from t2jax.data.runs import Runs
-from t2jax.errors import T2JaxError
-from t2jax.laws.power_sum import PowerSumLaw
+from t2jax.errors import T2JaxError, first_rows
+from t2jax.laws.law import Law
 
 
 class Problem(NamedTuple):
@@ -22,7 +22,7 @@ class Problem(NamedTuple):
     scale: np.ndarray  # (J,)
 
 
-def covariates(runs: Runs, law: PowerSumLaw) -> np.ndarray:
+def covariates(runs: Runs, law: Law) -> np.ndarray:
     columns = []
     for name in law.covariates:
         values = getattr(runs, name, None)
@@ -32,21 +32,19 @@ def covariates(runs: Runs, law: PowerSumLaw) -> np.ndarray:
     return np.stack(columns, axis=1)
 
 
-def make_problem(runs: Runs, law: PowerSumLaw, method: str) -> Problem:
+def make_problem(runs: Runs, law: Law, method: str) -> Problem:
     n = len(runs)
     if n < law.n_params:
         raise T2JaxError(f"{method} needs at least {law.n_params} runs to fit {law.n_params} parameters; got {n}")
     X = covariates(runs, law)
     bad = ~np.isfinite(X).all(axis=1) | (X <= 0).any(axis=1) | ~np.isfinite(runs.loss) | (runs.loss <= 0)
     if bad.any():
-        from t2jax.errors import first_rows
-
         raise T2JaxError(f"{method}: covariates and loss must be finite and > 0; bad values at {first_rows(bad)}")
     scale = np.exp(np.mean(np.log(X), axis=0))
     return Problem(X / scale, np.asarray(runs.loss, np.float64), scale)
 
 
-def raw_params(law: PowerSumLaw, coef, theta, scale) -> dict:
+def raw_params(law: Law, coef, theta, scale) -> dict:
     coef, theta = np.asarray(coef, np.float64), np.asarray(theta, np.float64)
     raw = np.concatenate([coef[:1], coef[1:] * scale**theta])
     return dict(zip(law.param_names, [float(v) for v in np.concatenate([raw, theta])]))

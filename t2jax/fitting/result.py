@@ -9,6 +9,9 @@ from typing import Any
 import numpy as np
 
 from t2jax.errors import T2JaxError
+from t2jax.laws.chinchilla import compute_optimal
+from t2jax.laws.registry import get_law
+from t2jax.precision import x64
 
 
 class FitWarning(UserWarning):
@@ -49,21 +52,16 @@ class FitResult:
     def _law_call(self, which: str, N, D, k):
         if self.law == "isoflop-power":
             raise T2JaxError(f"a {self.method} fit has no loss surface to predict from; use approach3 or varpro")
-        import jax
-
-        from t2jax.laws.registry import get_law
-
-        spec = get_law(self.law)
+        law = get_law(self.law)
         args = [N, D]
-        if "k" in spec.covariates:
+        if law.has_k:
             if k is None:
                 raise T2JaxError(f"law '{self.law}' needs k (samples per question)")
             args.append(k)
-        fn = getattr(spec, which)
+        fn = getattr(law, which)
         if fn is None:
             raise T2JaxError(f"law '{self.law}' does not model task accuracy")
-        with jax.enable_x64(True):
-            return np.asarray(fn(self.params, *(np.asarray(a, np.float64) for a in args)))
+        return x64(fn)(self.params, *(np.asarray(a, np.float64) for a in args))
 
     def predict(self, N, D, k=None):
         """The fitted quantity (a loss) at ``(N, D)`` (and ``k`` for T² laws)."""
@@ -79,10 +77,7 @@ class FitResult:
         if self.law == "isoflop-power":
             p = self.params
             return p["N0"] * C ** p["a"], p["D0"] * C ** p["b"]
-        from t2jax.laws.chinchilla import compute_optimal
-
-        N, D = compute_optimal(self.params, C)
-        return np.asarray(N), np.asarray(D)
+        return x64(compute_optimal)(self.params, C)
 
     @classmethod
     def from_dict(cls, data: dict) -> "FitResult":

@@ -15,15 +15,17 @@ Damped Newton on the exact objective finishes.
 
 from __future__ import annotations
 
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
+from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult
 from t2jax.laws.beta import beta_pass_at_k
+from t2jax.laws.chinchilla import CHINCHILLA
 from t2jax.laws.t2 import THETA, t2_beta_accuracy_from_loss
 from t2jax.precision import x64
 
@@ -58,7 +60,8 @@ def _seed_theta(L, mu, nu):
     return jnp.stack([t0s[i], t1s[j], t2[i, j], t34[0], t34[1]])
 
 
-def _stage2_sse(theta, L, ks, acc, w):
+def stage2_sse(theta, L, ks, acc, w):
+    """Stage-2 objective: squared error of pass@k over checkpoints (rows) and ``ks``."""
     pred = t2_beta_accuracy_from_loss(theta, L[:, None], ks[None, :])
     return jnp.sum(w * (pred - acc) ** 2)
 
@@ -68,7 +71,15 @@ def fit_theta(L, ks, acc, w):
     """Stage 2: ``theta`` from fitted losses ``L`` (checkpoints) and pass@k ``acc`` (checkpoints x ks)."""
     mu, nu = _per_checkpoint_beta(ks, acc)
     theta0 = _seed_theta(L, mu, nu)
-    return minimize(_stage2_sse, theta0, L, ks, acc, w, max_iter=500)
+    return minimize(stage2_sse, theta0, L, ks, acc, w, max_iter=500)
+
+
+def default_stage1_loss(ks, acc) -> np.ndarray:
+    """Stage 1's default per-checkpoint loss: the k = 1 task loss ``-log pass@1``."""
+    ks, acc = np.asarray(ks, np.float64), np.asarray(acc, np.float64)
+    if not (ks == 1).any():
+        raise T2JaxError("stage 1 needs pass@1 (k = 1) or an explicit stage1_loss")
+    return -np.log(acc[:, np.flatnonzero(ks == 1)[0]])
 
 
 @x64
@@ -83,20 +94,15 @@ def fit_t2_beta(N, D, ks, acc, *, stage1_loss=None, stage1_method: str = "varpro
       stage1_method: ``"varpro"`` or ``"approach3"``.
       weights: optional per-checkpoint weights.
     """
-    from t2jax.data.runs import Runs
-    from t2jax.fitting import fit
-
     N, D, ks, acc = (np.asarray(v, np.float64) for v in (N, D, ks, acc))
     if acc.shape != (N.size, ks.size):
         raise T2JaxError(f"acc must be (checkpoints, ks) = ({N.size}, {ks.size}); got {acc.shape}")
     if not np.isfinite(acc).all() or (acc <= 0).any() or (acc > 1).any():
         raise T2JaxError("pass@k values must lie in (0, 1]")
     if stage1_loss is None:
-        if not (ks == 1).any():
-            raise T2JaxError("stage 1 needs pass@1 (k = 1) or an explicit stage1_loss")
-        stage1_loss = -np.log(acc[:, np.flatnonzero(ks == 1)[0]])
+        stage1_loss = default_stage1_loss(ks, acc)
     w = np.ones(N.size) if weights is None else np.asarray(weights, np.float64)
-    stage1 = fit(Runs(N, D, np.asarray(stage1_loss, np.float64)), stage1_method, weights=w)
+    stage1 = fit_power_law(Runs(N, D, np.asarray(stage1_loss, np.float64)), CHINCHILLA, stage1_method, weights=w)
     L_hat = stage1.predict(N, D)
     res = fit_theta(jnp.asarray(L_hat), jnp.asarray(ks), jnp.asarray(acc), jnp.asarray(w)[:, None])
     params = dict(stage1.params) | dict(zip(THETA, map(float, np.asarray(res.x))))

@@ -4,227 +4,39 @@ For fixed exponents :math:`\theta` the law is linear in its coefficients, so
 
 .. math:: f(\theta) = \min_{c \ge 0} \sum_i w_i \big(y_i - F_i(\theta)\, c\big)^2
 
-is an exact, cheap profile. The fit (1) evaluates :math:`f` on an exhaustive
-exponent grid (:mod:`t2jax.fitting.grid`: all Gram matrices as matrix products,
-exact NNLS by active-set enumeration), (2) refines the best few local minima of the
-grid with damped Newton on the profile itself (exact gradient and Hessian by
-autodiff), and (3) keeps the best. With ``loss="huber"`` the grid is computed by
-IRLS and the refinement minimises the Huber objective over all parameters.
+is an exact, cheap profile. The fit evaluates :math:`f` on an exhaustive exponent
+grid, refines the best few local minima with damped Newton on the profile itself
+(exact gradient and Hessian by autodiff), and keeps the best
+(:mod:`t2jax.fitting.engine`). With ``loss="huber"`` the grid is computed by IRLS and
+the refinement minimises the Huber objective over all parameters.
 """
 
 from __future__ import annotations
 
-import functools
-
-import jax
-import jax.numpy as jnp
-import numpy as np
-import optax
-
 from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
-from t2jax.fitting.grid import huber_irls_grid, local_minima, profile_grid
-from t2jax.fitting.newton import minimize
-from t2jax.fitting.nnls import nnls_exact
-from t2jax.fitting.problem import make_problem, raw_params
+from t2jax.fitting.engine import DEFAULT_BOUNDS, fit_power_law
 from t2jax.fitting.result import FitResult
-from t2jax.laws.chinchilla import CHINCHILLA
-from t2jax.laws.power_sum import PowerSumLaw, features, log_predict
+from t2jax.laws.registry import get_law
 from t2jax.precision import x64
-
-DEFAULT_BOUNDS = (0.02, 2.0)
-DEFAULT_RESOLUTION = {1: 1024, 2: 128, 3: 64}
-
-
-def exponent_grids(law: PowerSumLaw, resolution, bounds) -> tuple:
-    """One linear grid per exponent; ``resolution=None`` picks 128 for 2 exponents, 64 for 3."""
-    J = len(law.exponents)
-    resolution = resolution or DEFAULT_RESOLUTION.get(J, 24)
-    lo, hi = bounds
-    return tuple(jnp.linspace(lo, hi, resolution) for _ in range(J))
-
-
-def profile_sse(theta, X, y, w):
-    """The VarPro profile: least squares over ``c >= 0`` at exponents ``theta``."""
-    F = features(X, theta)
-    coef, _ = nnls_exact(F, y, w)
-    r = y - F @ coef
-    return jnp.sum(w * r * r)
-
-
-def huber_objective(p, X, y, w, delta, m):
-    """Huber loss (in units of ``delta``) of the linear-space law, ``p = (log c, theta)``."""
-    pred = features(X, p[m:]) @ jnp.exp(p[:m])
-    return jnp.sum(w * optax.losses.huber_loss(pred, y, delta=delta)) / delta
-
-
-def log_huber_objective(p, logX, log_y, w, delta, m):
-    """Approach 3: Huber on ``log L_hat - log L`` with the log-sum-exp law, in units of delta."""
-    return jnp.sum(w * optax.losses.huber_loss(log_predict(p[:m], p[m:], logX), log_y, delta=delta)) / delta
-
-
-def grid_starts(X, y, w, grids, n_starts):
-    """The ``n_starts`` best local minima of the VarPro profile on the exponent grid."""
-    rss, _ = profile_grid(X, y, w, grids)
-    idx, valid = local_minima(rss, n_starts)
-    starts = jnp.stack(jnp.unravel_index(idx, rss.shape), -1)
-    return jnp.stack([g[starts[:, j]] for j, g in enumerate(grids)], -1), valid
-
-
-def refine_sse(X, y, w, thetas, valid, max_iter: int = 200):
-    """Newton on the profile from each valid start; the best optimum and its coefficients."""
-    runs = jax.vmap(lambda t, v: minimize(profile_sse, t, X, y, w, max_iter=max_iter, active=v))(thetas, valid)
-    value = jnp.where(valid & jnp.isfinite(runs.value), runs.value, jnp.inf)
-    best = jnp.argmin(value)
-    theta = runs.x[best]
-    coef, _ = nnls_exact(features(X, theta), y, w)
-    return coef, theta, runs.value[best], runs.converged[best]
-
-
-def power_sum_residual(p, X, y, sqrt_w, mask):
-    """Weighted residuals of the law at ``p = (coef, theta)``; coefficients off ``mask`` are 0."""
-    m = mask.shape[0]
-    return sqrt_w * (y - features(X, p[m:]) @ (p[:m] * mask))
-
-
-def sse_full(p, X, y, sqrt_w, mask):
-    r = power_sum_residual(p, X, y, sqrt_w, mask)
-    return jnp.sum(r * r)
-
-
-def quick_refine_sse(X, y, w, theta0, max_iter: int = 30):
-    """Damped Newton on all parameters (a Hessian of elementwise operations only, so
-    cheap in large batches) from the grid's best start, with the grid's active set
-    held fixed; ``converged`` is False if a coefficient went negative (the active set
-    changed: the exact profile refinement must decide)."""
-    coef0, mask = nnls_exact(features(X, theta0), y, w)
-    res = minimize(sse_full, jnp.concatenate([coef0, theta0]), X, y, jnp.sqrt(w), mask, max_iter=max_iter)
-    m = mask.shape[0]
-    coef = res.x[:m] * mask
-    ok = res.converged & jnp.all(coef >= 0.0)
-    return coef, res.x[m:], res.value, ok
-
-
-@functools.partial(jax.jit, static_argnames=("n_starts",))
-def _varpro_sse(X, y, w, grids, n_starts):
-    thetas, valid = grid_starts(X, y, w, grids, n_starts)
-    return refine_sse(X, y, w, thetas, valid)
-
-
-def seed_log_coef(coef, X, y):
-    """Log-coefficients from a grid solution; zeros become negligible positive values."""
-    typical = jnp.concatenate([jnp.ones(1, X.dtype), jnp.exp(-jnp.mean(jnp.log(X), 0))])
-    floor = 1e-8 * jnp.mean(y) / typical
-    return jnp.log(jnp.maximum(coef, floor))
-
-
-def huber_starts(X, y, w, grids, delta, n_starts, log_space):
-    """Starts ``(log c, theta)`` at the grid's best local minima, and which are real.
-
-    Approach 3 (``log_space``) seeds from relative least squares,
-    ``log L_hat - log L ~ (L_hat - L) / L``; Huber VarPro from a Huber-IRLS grid.
-    """
-    m = X.shape[1] + 1
-    if log_space:
-        obj_grid, coef_grid = profile_grid(X, y, w / (y * y), grids)
-    else:
-        obj_grid, coef_grid = huber_irls_grid(X, y, w, grids, delta)
-    idx, valid = local_minima(obj_grid, n_starts)
-    flat_coef = coef_grid.reshape(-1, m)[idx]
-    starts = jnp.stack(jnp.unravel_index(idx, obj_grid.shape), -1)
-    thetas = jnp.stack([g[starts[:, j]] for j, g in enumerate(grids)], -1)
-    return jnp.concatenate([jax.vmap(lambda c: seed_log_coef(c, X, y))(flat_coef), thetas], axis=1), valid
-
-
-def refine_huber(X, y, w, p0s, valid, delta, log_space, max_iter: int = 200):
-    """Newton on the exact Huber objective from each valid start; the best optimum
-    ``(p, objective, converged)`` with the objective in the loss's own units."""
-    m = X.shape[1] + 1
-    if log_space:
-        objective, data = log_huber_objective, (jnp.log(X), jnp.log(y))
-    else:
-        objective, data = huber_objective, (X, y)
-    runs = jax.vmap(lambda p, v: minimize(objective, p, *data, w, delta, m, max_iter=max_iter, active=v))(p0s, valid)
-    value = jnp.where(valid & jnp.isfinite(runs.value), runs.value, jnp.inf)
-    best = jnp.argmin(value)
-    return runs.x[best], runs.value[best] * delta, runs.converged[best]
-
-
-@functools.partial(jax.jit, static_argnames=("n_starts", "log_space"))
-def _huber_fit(X, y, w, grids, delta, n_starts, log_space):
-    """Grid seeds, then Newton on the exact objective from each."""
-    p0s, valid = huber_starts(X, y, w, grids, delta, n_starts, log_space)
-    return refine_huber(X, y, w, p0s, valid, delta, log_space)
-
-
-def bound_flags(law: PowerSumLaw, coef, X, theta, bounds, y) -> tuple:
-    """Coefficients that vanish, exponents on or outside the grid range."""
-    contribution = np.asarray(coef) * np.concatenate([[1.0], np.max(np.asarray(X) ** -np.asarray(theta), axis=0)])
-    flags = [n for n, c in zip(law.coefficients, contribution) if c <= 1e-7 * float(np.min(y))]
-    lo, hi = bounds
-    flags += [n for n, t in zip(law.exponents, np.asarray(theta)) if t <= lo or t >= hi]
-    return tuple(flags)
-
-
-def fit_inputs(runs: Runs, law: PowerSumLaw, method: str, weights, resolution, bounds):
-    """The scaled problem, its arrays, validated weights and the exponent grids."""
-    prob = make_problem(runs, law, method)
-    if weights is None:
-        w = np.ones_like(prob.y)
-    else:
-        w = np.asarray(weights, np.float64)
-        if w.shape != prob.y.shape or not np.isfinite(w).all() or (w < 0).any():
-            raise T2JaxError(f"{method}: weights must be {prob.y.size} finite values >= 0")
-    return prob, jnp.asarray(prob.X), jnp.asarray(prob.y), jnp.asarray(w), exponent_grids(law, resolution, bounds)
-
-
-def power_law_result(method, law: PowerSumLaw, prob, coef, theta, value, converged, bounds, extras) -> FitResult:
-    """A :class:`FitResult` in raw units, with bound flags, from scaled coefficients."""
-    return FitResult(
-        method=method,
-        law=law.name,
-        params=raw_params(law, coef, theta, prob.scale),
-        objective=float(value),
-        n_points=int(prob.y.size),
-        converged=bool(converged),
-        at_bound=bound_flags(law, coef, prob.X, theta, bounds, prob.y),
-        extras=extras,
-    )
 
 
 @x64
-def varpro(
-    runs: Runs,
-    *,
-    law: PowerSumLaw = CHINCHILLA,
-    loss: str = "squared",
-    delta: float = 1e-3,
-    resolution=None,
-    bounds=DEFAULT_BOUNDS,
-    n_starts: int = 4,
-    weights=None,
-) -> FitResult:
+def varpro(runs: Runs, *, law="chinchilla", loss: str = "squared", delta: float = 1e-3, resolution=None,
+           bounds=DEFAULT_BOUNDS, n_starts: int = 4, weights=None) -> FitResult:
     """Fit an additive power law by Variable Projection.
 
     Args:
-      runs: training runs.
-      law: the law (Chinchilla by default).
+      runs: training runs (or task-loss runs with a ``k`` column for ``t2-loss``).
+      law: a registered additive power law or its name (Chinchilla by default).
       loss: ``"squared"`` (default) or ``"huber"`` (IRLS grid, residuals on the loss).
       delta: Huber threshold for ``loss="huber"``.
-      resolution: grid points per exponent (``resolution ** J`` grid; default 128 for
-        two exponents, 64 for three).
+      resolution: grid points per exponent (default 128 for two exponents, 64 for three).
       bounds: exponent grid range ``(lo, hi)``.
       n_starts: grid local minima refined exactly.
       weights: optional per-run weights (e.g. bootstrap multiplicities).
     """
     if loss not in ("squared", "huber"):
         raise T2JaxError(f"loss must be 'squared' or 'huber', not {loss!r}")
-    prob, X, y, w, grids = fit_inputs(runs, law, "varpro", weights, resolution, bounds)
-    m = len(law.coefficients)
-    if loss == "squared":
-        coef, theta, value, converged = _varpro_sse(X, y, w, grids, n_starts)
-    else:
-        p, value, converged = _huber_fit(X, y, w, grids, delta, n_starts, False)
-        coef, theta = jnp.exp(p[:m]), p[m:]
-    extras = {"loss": loss} | ({"delta": delta} if loss == "huber" else {})
-    return power_law_result("varpro", law, prob, coef, theta, value, converged, bounds, extras)
+    return fit_power_law(runs, get_law(law), "varpro", loss=loss, delta=delta, resolution=resolution,
+                         bounds=bounds, n_starts=n_starts, weights=weights)

@@ -26,3 +26,9 @@ def beta_pass_at_k(a, b, k):
 def beta_power_law(a, b):
     """``(prefactor, exponent)`` of ``-log pass@k ~ prefactor * k^-exponent`` at large k."""
     return jnp.exp(gammaln(a + b) - gammaln(b)), a
+
+
+def beta_binomial_loglik(a, b, n, c):
+    r"""Beta-binomial log-likelihood of ``c`` successes in ``n`` trials, without the
+    binomial constant: :math:`\ln B(c + a, n - c + b) - \ln B(a, b)`; broadcasting."""
+    return betaln(c + a, n - c + b) - betaln(a, b)

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 
 from t2jax.laws.beta import beta_pass_at_k
 from t2jax.laws.chinchilla import chinchilla_loss
+from t2jax.laws.law import Law
 
 BETA_ND_PARAMS = ("a0", "a1", "a2", "b0", "b1", "b2")
 BETA_LOSS_LINKS = ("a0", "a1", "b0", "b1")
@@ -47,3 +48,21 @@ def beta_loss_accuracy(params, N, D, k):
     coef = jnp.stack([jnp.asarray(params[n]) for n in BETA_LOSS_LINKS])
     a, b = link_ab(coef, link_covariates("beta-loss", params, N, D))
     return beta_pass_at_k(a, b, k)
+
+
+def _task_loss(accuracy):
+    return lambda p, N, D, k: -jnp.log(accuracy(p, N, D, k))
+
+
+BETA_ND = Law(
+    "beta-nd", ("N", "D", "k"), BETA_ND_PARAMS, _task_loss(beta_nd_accuracy), beta_nd_accuracy,
+    family="beta-link", methods=("mle",), data="samples",
+    description="per-problem Beta, log a and log b linear in log N and log D (Beta-binomial MLE)",
+)
+
+BETA_LOSS = Law(
+    "beta-loss", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + BETA_LOSS_LINKS,
+    _task_loss(beta_loss_accuracy), beta_loss_accuracy,
+    family="beta-link", methods=("varpro", "approach3"), data="samples",
+    description="per-problem Beta, log a and log b linear in a fitted loss (Beta-binomial MLE)",
+)

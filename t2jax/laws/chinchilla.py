@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from t2jax.laws.power_sum import PowerSumLaw
-
-CHINCHILLA = PowerSumLaw(
-    name="chinchilla",
-    covariates=("N", "D"),
-    coefficients=("E", "A", "B"),
-    exponents=("alpha", "beta"),
-)
+from t2jax.laws.law import power_sum_law
 
 
 def chinchilla_loss(params, N, D):
     """``E + A N^-alpha + B D^-beta``; ``params`` is a mapping with keys E, A, B, alpha, beta."""
     return params["E"] + params["A"] * N ** (-params["alpha"]) + params["B"] * D ** (-params["beta"])
+
+
+CHINCHILLA = power_sum_law(
+    "chinchilla", ("N", "D"), ("E", "A", "B"), ("alpha", "beta"), chinchilla_loss,
+    methods=("approach3", "varpro", "isoflop"),
+    description="Chinchilla loss surface E + A/N^alpha + B/D^beta (training runs)",
+)
 
 
 def compute_optimal(params, C):

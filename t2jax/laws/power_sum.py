@@ -6,31 +6,13 @@ For fixed exponents :math:`\theta` the law is linear in its coefficients
 :math:`(E, C_1, \dots, C_J)`, so a fit separates into a small non-negative least
 squares problem nested inside a :math:`J`-dimensional search (Variable Projection).
 Chinchilla is the case :math:`x = (N, D)`; T\ :sup:`2` Approach 1 adds :math:`k`.
+A law declares this structure with :class:`t2jax.laws.law.PowerSum`.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import jax.numpy as jnp
 from jax.scipy.special import logsumexp
-
-
-class PowerSumLaw(NamedTuple):
-    """Names of an additive power law: covariates, coefficients (E first), exponents."""
-
-    name: str
-    covariates: tuple[str, ...]
-    coefficients: tuple[str, ...]
-    exponents: tuple[str, ...]
-
-    @property
-    def n_params(self) -> int:
-        return len(self.coefficients) + len(self.exponents)
-
-    @property
-    def param_names(self) -> tuple[str, ...]:
-        return self.coefficients + self.exponents
 
 
 def features(X, theta):

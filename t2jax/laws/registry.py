@@ -1,45 +1,49 @@
-"""Laws by name: what the fitters, allocation and backtests accept.
-
-Each entry says which covariates the law takes, how it predicts the fitted quantity
-(a loss), and how it predicts task accuracy (pass@k) where that is defined. A new
-law is one :class:`LawSpec` added with :func:`register`.
-"""
+"""Laws by name: the one list every fitter, allocation, backtest, report and CLI choice
+is derived from. A new law is one :class:`~t2jax.laws.law.Law` passed to :func:`register`."""
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Optional
-
-import jax.numpy as jnp
+from typing import Optional, Union
 
 from t2jax.errors import T2JaxError
-from t2jax.laws.beta_links import beta_loss_accuracy, beta_nd_accuracy
-from t2jax.laws.chinchilla import chinchilla_loss
-from t2jax.laws.t2 import t2_beta_accuracy, t2_loss
+from t2jax.laws.beta_links import BETA_LOSS, BETA_ND
+from t2jax.laws.chinchilla import CHINCHILLA
+from t2jax.laws.law import Law
+from t2jax.laws.t2 import T2_BETA, T2_LOSS
+
+LAWS: dict[str, Law] = {}
 
 
-class LawSpec(NamedTuple):
-    name: str
-    covariates: tuple[str, ...]
-    loss: Callable  # (params, *covariates) -> loss
-    accuracy: Optional[Callable] = None  # (params, N, D, k) -> pass@k
+def register(law: Law) -> Law:
+    """Add (or replace) ``law`` under its name; returns it."""
+    if not isinstance(law, Law):
+        raise T2JaxError(f"register takes a t2jax Law, not {type(law).__name__}")
+    LAWS[law.name] = law
+    return law
 
 
-LAWS: dict[str, LawSpec] = {}
+def get_law(law: Union[str, Law]) -> Law:
+    """The registered law of that name (a :class:`Law` is returned as it is)."""
+    if isinstance(law, Law):
+        return law
+    if law not in LAWS:
+        raise T2JaxError(f"unknown law '{law}'; known laws: {', '.join(LAWS)}")
+    return LAWS[law]
 
 
-def register(spec: LawSpec) -> LawSpec:
-    LAWS[spec.name] = spec
-    return spec
+def law_names(*, data: Optional[str] = None, accuracy: Optional[bool] = None) -> tuple[str, ...]:
+    """Registered law names, optionally only those fitted to ``data`` (``"runs"`` or
+    ``"samples"``) or only those that model (or do not model) pass@k."""
+    return tuple(
+        name for name, law in LAWS.items()
+        if (data is None or law.data == data) and (accuracy is None or (law.accuracy is not None) == accuracy)
+    )
 
 
-def get_law(name: str) -> LawSpec:
-    if name not in LAWS:
-        raise T2JaxError(f"unknown law '{name}'; known laws: {', '.join(LAWS)}")
-    return LAWS[name]
+def method_names() -> tuple[str, ...]:
+    """Every fitting method some registered law accepts, in first-seen order."""
+    return tuple(dict.fromkeys(m for law in LAWS.values() for m in law.methods))
 
 
-register(LawSpec("chinchilla", ("N", "D"), chinchilla_loss))
-register(LawSpec("t2-loss", ("N", "D", "k"), t2_loss, lambda p, N, D, k: jnp.exp(-t2_loss(p, N, D, k))))
-register(LawSpec("t2-beta", ("N", "D", "k"), lambda p, N, D, k: -jnp.log(t2_beta_accuracy(p, N, D, k)), t2_beta_accuracy))
-for _name, _acc in (("beta-nd", beta_nd_accuracy), ("beta-loss", beta_loss_accuracy)):
-    register(LawSpec(_name, ("N", "D", "k"), lambda p, N, D, k, _acc=_acc: -jnp.log(_acc(p, N, D, k)), _acc))
+for _law in (CHINCHILLA, T2_LOSS, T2_BETA, BETA_ND, BETA_LOSS):
+    register(_law)

@@ -22,14 +22,7 @@ import jax.numpy as jnp
 
 from t2jax.laws.beta import beta_pass_at_k
 from t2jax.laws.chinchilla import chinchilla_loss
-from t2jax.laws.power_sum import PowerSumLaw
-
-T2_LOSS = PowerSumLaw(
-    name="t2-loss",
-    covariates=("N", "D", "k"),
-    coefficients=("E", "A", "B", "G"),
-    exponents=("alpha", "beta", "gamma"),
-)
+from t2jax.laws.law import Law, power_sum_law
 
 THETA = ("theta0", "theta1", "theta2", "theta3", "theta4")
 
@@ -57,3 +50,20 @@ def t2_beta_accuracy(params, N, D, k):
     """Approach 2 accuracy with ``L_hat = E + A/N^alpha + B/D^beta`` from ``params``."""
     theta = jnp.stack([jnp.asarray(params[t]) for t in THETA])
     return t2_beta_accuracy_from_loss(theta, chinchilla_loss(params, N, D), k)
+
+
+T2_LOSS = power_sum_law(
+    "t2-loss", ("N", "D", "k"), ("E", "A", "B", "G"), ("alpha", "beta", "gamma"), t2_loss,
+    lambda p, N, D, k: jnp.exp(-t2_loss(p, N, D, k)),
+    methods=("varpro", "approach3"), data="samples",
+    description="T² Approach 1: task loss E + A/N^alpha + B/D^beta + G/k^gamma",
+)
+
+T2_BETA = Law(
+    "t2-beta", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + THETA,
+    lambda p, N, D, k: -jnp.log(t2_beta_accuracy(p, N, D, k)), t2_beta_accuracy,
+    constraints=(("E", "nonnegative"), ("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"),
+                 ("beta", "positive")),
+    family="t2-beta", methods=("varpro", "approach3"), data="samples",
+    description="T² Approach 2: per-question Beta whose mean and concentration follow a fitted loss",
+)

@@ -8,8 +8,10 @@ import time
 
 import numpy as np
 
-from t2jax.data.embedded import load_chinchilla
-from t2jax.fitting import METHODS
+from t2jax.allocation import allocate, frontier
+from t2jax.data import load_chinchilla, pass_k_table, solved_checkpoints
+from t2jax.fitting import FitResult, fit
+from t2jax.laws import CHINCHILLA, synthetic_t2
 from t2jax.report.figures import frontier_figure, isoflop_figure, passk_figure
 
 C_TRAIN, C_INF = 2.56e19, 2e9
@@ -24,10 +26,10 @@ def _timed(fn, *args, **kwargs):
 def chinchilla_section(out_dir: str) -> tuple[dict, str]:
     runs = load_chinchilla()
     fits, summary = [], {}
-    for name, fitter in METHODS.items():
-        result, seconds = _timed(fitter, runs)
+    for method in CHINCHILLA.methods:
+        result, seconds = _timed(fit, runs, CHINCHILLA, method)
         fits.append(result)
-        summary[name] = result.to_dict() | {"seconds": seconds}
+        summary[method] = result.to_dict() | {"seconds": seconds}
     figure = os.path.join(out_dir, "isoflop.png")
     isoflop_figure(runs, fits, figure)
     optimal = {f.method: dict(zip(("N", "D"), map(float, f.optimal(1e24)))) for f in fits}
@@ -37,23 +39,13 @@ def chinchilla_section(out_dir: str) -> tuple[dict, str]:
 def t2_section(out_dir: str, seed: int = 0) -> tuple[dict, list]:
     """Fit both T² approaches to a seeded synthetic study (256 questions, 1,024 samples
     each) and allocate at C_train 2.56e19, C_inf 2e9."""
-    from t2jax.allocation import allocate, frontier
-    from t2jax.data.samples import observed_pass_at_k, solved_checkpoints, task_runs
-    from t2jax.data.synthetic import synthetic_t2
-    from t2jax.fitting import varpro
-    from t2jax.fitting.t2beta import fit_t2_beta
-    from t2jax.laws.t2 import T2_LOSS
-
     bed = synthetic_t2(n_samples=1024, seed=seed)
-    samples = bed.samples.subset(solved_checkpoints(bed.samples))
-    ks = 2.0 ** np.arange(11)
-    acc = observed_pass_at_k(samples, ks)
-    approach1, t1 = _timed(varpro, task_runs(samples, ks), law=T2_LOSS)
-    solved = solved_checkpoints(bed.samples)
-    approach2, t2 = _timed(fit_t2_beta, samples.N, samples.D, ks, acc, stage1_loss=bed.loss[solved])
+    table = pass_k_table(bed.samples, 2.0 ** np.arange(11))
+    samples, ks, acc = table.samples, table.ks, table.accuracy
+    approach1, t1 = _timed(fit, table, "t2-loss", "varpro")
+    stage1_loss = bed.loss[solved_checkpoints(bed.samples)]  # the testbed's true task loss drives stage 1
+    approach2, t2 = _timed(fit, table, "t2-beta", stage1_loss=stage1_loss)
     fits = {"Approach 1 (t2-loss)": approach1, "Approach 2 (t2-beta)": approach2}
-    from t2jax.fitting.result import FitResult
-
     truth = FitResult("truth", "t2-beta", bed.truth, 0.0, 0, True)
     allocations = {name: allocate(f, C_TRAIN, C_INF).to_dict() for name, f in fits.items()}
     allocations["true model"] = allocate(truth, C_TRAIN, C_INF).to_dict()
@@ -82,3 +74,17 @@ def run_demo(out_dir: str = "t2jax-demo") -> dict:
     with open(os.path.join(out_dir, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=2)
     return summary
+
+
+def print_summary(summary: dict, out_dir: str) -> None:
+    """The demo's console report: each Chinchilla fit, then the T² allocation."""
+    for name, r in summary["fits"].items():
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in r["params"].items())
+        print(f"{name:>9}: {shown}  ({r['seconds']} s)")
+    if "t2" in summary:
+        a = summary["t2"]["allocation"]
+        b = a["chinchilla_baseline"]
+        print(f"T² allocation at C_train {a['train_flops']:.3g}, C_inf {a['inference_flops']:.3g}: "
+              f"N*={a['N']:.3g} (D/N={a['tokens_per_param']:.0f}, k={a['k']:.1f}, pass@k={a['accuracy']:.3f}) vs "
+              f"Chinchilla N={b['N']:.3g} (D/N={b['tokens_per_param']:.0f}, k={b['k']:.1f}, pass@k={b['accuracy']:.3f})")
+    print(f"wrote {out_dir}/summary.json and {', '.join(summary['figures'])}")

@@ -1,14 +1,19 @@
-"""Uncertainty: batched bootstrap refits, numpyro posteriors, and intervals on
-parameters and on derived quantities (compute-optimal and T²-optimal allocations)."""
+"""Uncertainty: batched bootstrap refits (a generic driver over per-method refit kernels),
+numpyro posteriors, and intervals on parameters and compute-optimal allocations.
 
-from t2jax.uncertainty.bayes import PosteriorResult, posterior, power_law_model
+data -> laws -> fitting -> **uncertainty** -> allocation -> report
+"""
+
+from t2jax.uncertainty.bayes import PosteriorResult, posterior, power_law_model, power_law_posterior
 from t2jax.uncertainty.bootstrap import BootstrapResult, bootstrap
-from t2jax.uncertainty.derived import allocation_draws, allocation_intervals, compute_optimal_draws, compute_optimal_intervals
-from t2jax.uncertainty.intervals import band, percentile_interval
+from t2jax.uncertainty.derived import compute_optimal_draws, compute_optimal_intervals
+from t2jax.uncertainty.intervals import band, bca_interval, percentile_interval
+from t2jax.uncertainty.kernels import KERNELS, RefitKernel
 from t2jax.uncertainty.resample import resample_weights
+from t2jax.uncertainty.t2beta import bootstrap_t2_beta
 
 __all__ = [
-    "BootstrapResult", "PosteriorResult", "allocation_draws", "allocation_intervals", "band", "bootstrap",
-    "compute_optimal_draws", "compute_optimal_intervals", "percentile_interval", "posterior", "power_law_model",
-    "resample_weights",
+    "BootstrapResult", "KERNELS", "PosteriorResult", "RefitKernel", "band", "bca_interval", "bootstrap",
+    "bootstrap_t2_beta", "compute_optimal_draws", "compute_optimal_intervals", "percentile_interval", "posterior",
+    "power_law_model", "power_law_posterior", "resample_weights",
 ]  # fmt: skip

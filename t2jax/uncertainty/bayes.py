@@ -26,12 +26,14 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from t2jax.data.runs import Runs
+from t2jax.errors import T2JaxError
+from t2jax.fitting.api import choose_method, fit, power_sum_runs
 from t2jax.fitting.problem import make_problem, raw_params
 from t2jax.fitting.result import FitResult, FitWarning
-from t2jax.laws.chinchilla import CHINCHILLA
-from t2jax.laws.power_sum import PowerSumLaw, log_predict
+from t2jax.laws.power_sum import log_predict
+from t2jax.laws.registry import get_law
 from t2jax.precision import x64
+from t2jax.uncertainty.intervals import DrawsSummary
 
 
 def power_law_model(log_X, log_y=None, m: int = 3):
@@ -48,7 +50,7 @@ def power_law_model(log_X, log_y=None, m: int = 3):
 
 
 @dataclasses.dataclass(frozen=True)
-class PosteriorResult:
+class PosteriorResult(DrawsSummary):
     """Posterior draws (raw units) with diagnostics.
 
     Attributes:
@@ -65,11 +67,20 @@ class PosteriorResult:
     divergences: int
     seconds: float
 
-    def interval(self, level: float = 0.95, columns=None) -> pd.DataFrame:
-        from t2jax.uncertainty.intervals import percentile_interval
+    @property
+    def num_chains(self) -> int:
+        return int(self.draws["chain"].nunique())
 
-        cols = columns or list(self.point.params)
-        return percentile_interval(self.draws[cols], level, point={c: self.point.params.get(c, np.nan) for c in cols})
+    def to_dict(self, level: float = 0.95, seed=None) -> dict:
+        """JSON-ready summary: sampler settings, diagnostics, intervals at ``level``, draws."""
+        return {
+            "method": "nuts", "point_method": self.point.method, "chains": self.num_chains,
+            "draws_per_chain": int(len(self.draws) // self.num_chains), "seed": seed,
+            "divergences": self.divergences, "seconds": round(self.seconds, 3), "level": level,
+            "diagnostics": self.diagnostics.to_dict(orient="index"),
+            "intervals": self.interval(level).to_dict(orient="index"),
+            "draws": self.draws[list(self.point.params)].to_dict(orient="list"),
+        }
 
     def to_inference_data(self):
         """ArviZ InferenceData (requires ``arviz``)."""
@@ -81,11 +92,25 @@ class PosteriorResult:
         return az.from_dict(posterior=posterior)
 
 
+def posterior(data, *, law="chinchilla", method=None, ks=None, **options) -> PosteriorResult:
+    """NUTS posterior of an additive power law fitted to runs, or to the task-loss runs of
+    repeated-sampling counts (``law="t2-loss"``); ``options`` as :func:`power_law_posterior`.
+    ``method`` (the point fit beside it) must be a parametric fitter; the chains start at
+    the Approach-3 fit, whose objective (Huber on log loss) is closest to the likelihood."""
+    law = get_law(law)
+    if law.family != "power-sum":
+        raise T2JaxError(f"posteriors cover additive power laws (a Gaussian likelihood on log loss); "
+                         f"law '{law.name}' is not one")
+    if choose_method(law, method) not in ("approach3", "varpro"):
+        raise T2JaxError(f"a posterior needs a parametric law fit (approach3 or varpro), not method {method!r}")
+    return power_law_posterior(power_sum_runs(data, law, ks), law=law, **options)
+
+
 @x64
-def posterior(
-    runs: Runs,
+def power_law_posterior(
+    runs,
     *,
-    law: PowerSumLaw = CHINCHILLA,
+    law,
     num_chains: int = 4,
     num_warmup: int = 1000,
     num_samples: int = 1000,
@@ -99,9 +124,7 @@ def posterior(
     from numpyro.diagnostics import summary
     from numpyro.infer import MCMC, NUTS, init_to_value
 
-    from t2jax.fitting.approach3 import approach3
-
-    point = approach3(runs, law=law)
+    point = fit(runs, law, "approach3")
     prob = make_problem(runs, law, "posterior")
     m = len(law.coefficients)
     coef = np.array([point.params[c] for c in law.coefficients])

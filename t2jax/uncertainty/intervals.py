@@ -6,6 +6,19 @@ import numpy as np
 import pandas as pd
 
 
+class DrawsSummary:
+    """Shared summaries of results holding ``point`` (a fit) and ``draws`` (a DataFrame)."""
+
+    @property
+    def usable_draws(self) -> pd.DataFrame:
+        return self.draws
+
+    def interval(self, level: float = 0.95, columns=None) -> pd.DataFrame:
+        """Percentile intervals of the usable draws, one row per parameter, with the point estimate."""
+        cols = columns or list(self.point.params)
+        return percentile_interval(self.usable_draws[cols], level, point={c: self.point.params.get(c, np.nan) for c in cols})
+
+
 def percentile_interval(draws: pd.DataFrame, level: float = 0.95, point=None) -> pd.DataFrame:
     """Percentile interval of each column, with the median (and the point estimate if given)."""
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2

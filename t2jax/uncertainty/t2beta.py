@@ -15,21 +15,23 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from t2jax.data.passk_table import as_table
 from t2jax.data.runs import Runs
 from t2jax.fitting.newton import minimize
-from t2jax.fitting.result import FitWarning
-from t2jax.fitting.t2beta import _stage2_sse, fit_t2_beta
-from t2jax.laws.chinchilla import chinchilla_loss
+from t2jax.fitting.result import FitWarning, with_extras
+from t2jax.fitting.t2beta import default_stage1_loss, fit_t2_beta, stage2_sse
+from t2jax.laws.chinchilla import CHINCHILLA, chinchilla_loss
 from t2jax.laws.t2 import THETA
 from t2jax.precision import x64
-from t2jax.uncertainty.bootstrap import BootstrapResult, bootstrap, map_rows
+from t2jax.uncertainty.batched import map_rows
+from t2jax.uncertainty.bootstrap import BootstrapResult, bootstrap
 from t2jax.uncertainty.resample import resample_weights
 
 
 @jax.jit
 def _theta_batch(L, ks, acc, W, theta0):
     """Stage-2 refits, in chunks so a slow resample holds up only its own chunk."""
-    one = lambda l, w: minimize(_stage2_sse, theta0, l, ks, acc, w[:, None], max_iter=500)
+    one = lambda l, w: minimize(stage2_sse, theta0, l, ks, acc, w[:, None], max_iter=500)
     return map_rows(one, (L, W), chunk=8)
 
 
@@ -43,13 +45,13 @@ def bootstrap_t2_beta(N, D, ks, acc, n_resamples: int = 1000, *, stage1_loss=Non
     point = fit_t2_beta(N, D, ks, acc, stage1_loss=stage1_loss)
     N, D, ks, acc = (np.asarray(v, np.float64) for v in (N, D, ks, acc))
     if stage1_loss is None:
-        stage1_loss = -np.log(acc[:, np.flatnonzero(ks == 1)[0]])
+        stage1_loss = default_stage1_loss(ks, acc)
     W = resample_weights(seed, N.size, n_resamples)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)
         stage1 = bootstrap(Runs(N, D, np.asarray(stage1_loss, np.float64)), "varpro", weights=W, devices=devices)
-    names = ["E", "A", "B", "alpha", "beta"]
+    names = list(CHINCHILLA.params)
     params = {k: jnp.asarray(stage1.draws[k].to_numpy()) for k in names}
     L = jax.vmap(lambda p: chinchilla_loss(p, jnp.asarray(N), jnp.asarray(D)))(params)
     theta0 = jnp.asarray([point.params[t] for t in THETA])
@@ -64,3 +66,12 @@ def bootstrap_t2_beta(N, D, ks, acc, n_resamples: int = 1000, *, stage1_loss=Non
         warnings.warn(f"{out.n_failed} of {n_resamples} T² Approach-2 refits did not converge; intervals use the others",
                       FitWarning, stacklevel=2)
     return out
+
+
+def bootstrap_t2_beta_table(data, n_resamples: int = 1000, *, seed: int = 0, ks=None, devices=None) -> BootstrapResult:
+    """:func:`bootstrap_t2_beta` on the pass@k table of counts (checkpoints that solved
+    nothing left out, as in :func:`t2jax.fit`)."""
+    table = as_table(data, ks)
+    out = bootstrap_t2_beta(table.N, table.D, table.ks, table.accuracy, n_resamples, seed=seed, devices=devices)
+    point = with_extras(out.point, ks=table.ks.tolist(), dropped_checkpoints=list(table.dropped))
+    return BootstrapResult(point, out.draws, out.weights, out.seed, out.resample, out.seconds)

@@ -1,15 +1,22 @@
-"""Seeded synthetic training runs from a known Chinchilla law (for tests and recovery checks)."""
+"""Seeded synthetic studies from known laws (tests, recovery checks, the demo, calibration):
+IsoFLOP training runs from a Chinchilla surface, and repeated-sampling counts from T²
+Approach 2."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Optional
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+from jax.scipy.special import betainc
 
 from t2jax.data.runs import Runs
 from t2jax.data.samples import Samples
-from t2jax.laws.chinchilla import chinchilla_loss
+from t2jax.laws.chinchilla import chinchilla_loss, compute_optimal
+from t2jax.laws.t2 import THETA, beta_mean_concentration, t2_beta_accuracy
+from t2jax.precision import x64
 
 
 def synthetic_isoflop_runs(
@@ -23,8 +30,6 @@ def synthetic_isoflop_runs(
     """IsoFLOP runs around the law's compute-optimal N: ``per_budget`` model sizes per
     budget, log-spaced within a factor ``exp(width)`` either side; multiplicative
     log-normal noise of scale ``noise`` (0 for exact data)."""
-    from t2jax.laws.chinchilla import compute_optimal
-
     rng = np.random.default_rng(seed)
     Ns, Ds, Cs = [], [], []
     for C in budgets:
@@ -59,14 +64,10 @@ class T2Testbed:
     p: np.ndarray
     samples: Optional[Samples]
 
+    @x64
     def true_accuracy(self, N, D, k):
         """The generating model's expected pass@k (the Beta closed form)."""
-        import jax
-
-        from t2jax.laws.t2 import t2_beta_accuracy
-
-        with jax.enable_x64(True):
-            return np.asarray(t2_beta_accuracy(self.truth, np.asarray(N, float), np.asarray(D, float), np.asarray(k, float)))
+        return t2_beta_accuracy(self.truth, np.asarray(N, float), np.asarray(D, float), np.asarray(k, float))
 
     def empirical_accuracy(self, ks):
         """Mean over questions of ``1 - (1 - p)^k`` per (checkpoint, k)."""
@@ -76,10 +77,6 @@ class T2Testbed:
 
 def _beta_quantile(a, b, u, iters: int = 100):
     """Quantile of Beta(a, b) at ``u`` by bisection on the logit scale (betainc is monotone)."""
-    import jax
-    import jax.numpy as jnp
-    from jax.scipy.special import betainc
-
     lo, hi = jnp.full(jnp.broadcast_shapes(a.shape, u.shape), -60.0), jnp.full(jnp.broadcast_shapes(a.shape, u.shape), 60.0)
     for _ in range(iters):
         mid = 0.5 * (lo + hi)
@@ -88,6 +85,7 @@ def _beta_quantile(a, b, u, iters: int = 100):
     return jax.nn.sigmoid(0.5 * (lo + hi))
 
 
+@x64
 def synthetic_t2(
     truth: Optional[dict] = None,
     *,
@@ -108,11 +106,6 @@ def synthetic_t2(
     question difficulty is consistent across checkpoints. With ``n_samples``, correct
     counts ``c ~ Binomial(n_samples, p)`` are drawn too.
     """
-    import jax
-
-    from t2jax.laws.chinchilla import chinchilla_loss
-    from t2jax.laws.t2 import THETA, beta_mean_concentration
-
     truth = dict(T2_TRUTH if truth is None else truth)
     sizes = np.geomspace(5e6, 9.01e8, 10) if sizes is None else np.asarray(sizes, float)
     budgets = np.geomspace(1.25e16, 2.56e19, 12) if budgets is None else np.asarray(budgets, float)
@@ -122,11 +115,10 @@ def synthetic_t2(
     N, D = N[keep], D[keep]
     rng = np.random.default_rng(seed)
     u = rng.uniform(size=n_questions)
-    with jax.enable_x64(True):
-        theta = np.array([truth[t] for t in THETA])
-        loss = np.asarray(chinchilla_loss(truth, N, D))
-        mu, nu = beta_mean_concentration(theta, loss)
-        p = np.asarray(_beta_quantile((mu * nu)[:, None], ((1 - mu) * nu)[:, None], u[None, :]))
+    theta = np.array([truth[t] for t in THETA])
+    loss = np.asarray(chinchilla_loss(truth, N, D))
+    mu, nu = beta_mean_concentration(theta, loss)
+    p = np.asarray(_beta_quantile((mu * nu)[:, None], ((1 - mu) * nu)[:, None], u[None, :]))
     samples = None
     if n_samples is not None:
         c = rng.binomial(int(n_samples), p).astype(float)

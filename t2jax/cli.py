@@ -1,0 +1,204 @@
+"""``t2jax`` command line: argument parsing and dispatch only.
+
+Commands: ``fit``, ``allocate``, ``backtest``, ``demo``. Every :class:`T2JaxError`
+(and unreadable files) prints one line, ``t2jax: error: ...``, and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+
+from t2jax.laws.registry import LAWS, law_names, method_names
+
+
+def _data_options(p, *, t2_defaults: bool):
+    """Column options shared by every command that reads a table."""
+    p.add_argument("--n-col", default=None if not t2_defaults else "N_params",
+                   help="parameters column (default N for runs, N_params for counts)")
+    p.add_argument("--checkpoint-col", default="model", help="counts: checkpoint label column")
+    p.add_argument("--problem-col", default="problem_idx", help="counts: problem label column")
+    p.add_argument("--samples-col", default="n_samples", help="counts: samples drawn per problem")
+    p.add_argument("--correct-col", default="n_correct", help="counts: correct samples per problem")
+    p.add_argument("--query", help="counts: pandas row filter, e.g. \"benchmark == 'GSM8K'\"")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="t2jax", description="Train-to-Test scaling-law fits in JAX")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    f = sub.add_parser("fit", help="fit a law to training runs or repeated-sampling counts (CSV/Parquet)")
+    f.add_argument("path")
+    f.add_argument("--law", choices=list(LAWS), default="chinchilla",
+                   help="; ".join(f"{name}: {law.description}" for name, law in LAWS.items()))
+    f.add_argument("--method", choices=list(method_names()), default=None, help="fitter (default: the law's first)")
+    _data_options(f, t2_defaults=False)
+    tokens = f.add_mutually_exclusive_group()
+    tokens.add_argument("--d-col", help="tokens column (default D for runs, D_tokens for counts)")
+    tokens.add_argument("--flops-col", help="runs: training-FLOPs column; tokens = C / 6N")
+    f.add_argument("--loss-col", default="loss", help="runs: loss column (default loss)")
+    f.add_argument("--budget-col", help="runs: IsoFLOP budget column (needed by --method isoflop)")
+    f.add_argument("--group-col", help="runs: group label column for --resample groups")
+    f.add_argument("--ks", help="counts: comma-separated k values (default powers of 2 up to min n)")
+    f.add_argument("--delta", type=float, default=None, help="Huber threshold (approach3; varpro --loss huber)")
+    f.add_argument("--loss", choices=["squared", "huber"], default=None, help="varpro objective")
+    f.add_argument("--resolution", type=int, default=None, help="exponent grid points per axis")
+    f.add_argument("--bootstrap", type=int, default=0, metavar="R", help="R bootstrap refits (additive power laws, t2-beta)")
+    f.add_argument("--resample", choices=["points", "groups"], default="points",
+                   help="bootstrap unit: runs, or whole groups (--group-col; checkpoints for counts)")
+    f.add_argument("--seed", type=int, default=0, help="seed of every random step")
+    f.add_argument("--bayes", action="store_true", help="NUTS posterior (4 chains x 1,000 draws)")
+    f.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
+
+    a = sub.add_parser("allocate", help="optimal (N, D, k) for a fitted T² law")
+    a.add_argument("--fit", required=True, help="JSON written by 't2jax fit --law t2-... --json'")
+    a.add_argument("--train-flops", type=float, required=True, help="training budget: 6 N D <= this")
+    a.add_argument("--inference-flops", type=float, help="per-query inference budget: 2 N k <= this")
+    a.add_argument("--tokens-per-sample", type=float, help="deployment form: T tokens per sample")
+    a.add_argument("--queries", type=float, help="deployment form: Q queries served")
+    a.add_argument("--integer-k", action="store_true", help="restrict k to whole numbers")
+    a.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    b = sub.add_parser("backtest", help="fit laws on some checkpoints, score pass@k of the held-out ones")
+    b.add_argument("path", help="per-(checkpoint, problem) counts (CSV/Parquet)")
+    b.add_argument("--holdout", default="D > 6e10", help="held-out checkpoints, an expression in N and D (default 'D > 6e10')")
+    b.add_argument("--leave-one-out", choices=["N", "D"], help="instead of --holdout: hold out each N (or D) value in turn")
+    b.add_argument("--laws", default=",".join(law_names(data="samples")), help="comma-separated laws")
+    _data_options(b, t2_defaults=True)
+    b.add_argument("--d-col", default="D_tokens", help="tokens column (default D_tokens)")
+
+    d = sub.add_parser("demo", help="fit the embedded Chinchilla runs and a synthetic T² study")
+    d.add_argument("--out", default="t2jax-demo", help="output folder (default t2jax-demo)")
+    return p
+
+
+def _load(args, law):
+    from t2jax.data import load_runs, load_samples
+    from t2jax.errors import T2JaxError
+
+    if law.data == "runs":
+        return load_runs(args.path, n_col=args.n_col or "N", d_col=args.d_col, flops_col=args.flops_col,
+                         loss_col=args.loss_col, budget_col=args.budget_col, group_col=args.group_col)
+    if getattr(args, "flops_col", None):
+        raise T2JaxError("repeated-sampling counts take a tokens column (--d-col), not --flops-col")
+    return load_samples(args.path, checkpoint_col=args.checkpoint_col, problem_col=args.problem_col,
+                        n_param_col=args.n_col or "N_params", d_col=args.d_col or "D_tokens",
+                        samples_col=args.samples_col, correct_col=args.correct_col, query=args.query)
+
+
+def _ks(text):
+    from t2jax.errors import T2JaxError
+
+    if not text:
+        return None
+    try:
+        return [float(k) for k in text.split(",")]
+    except ValueError:
+        raise T2JaxError(f"--ks must be comma-separated numbers, got {text!r}") from None
+
+
+def _fit(args) -> int:
+    import t2jax
+
+    law = t2jax.get_law(args.law)
+    options = {k: v for k, v in (("delta", args.delta), ("loss", args.loss), ("resolution", args.resolution)) if v is not None}
+    data, ks = _load(args, law), _ks(args.ks)
+    kw = {"ks": ks} if law.data == "samples" else {}
+    result = t2jax.fit(data, law, args.method, **kw, **options)
+    extra = {}
+    if args.bootstrap:
+        boot = t2jax.bootstrap(data, args.method, args.bootstrap, seed=args.seed, resample=args.resample, law=law, **kw)
+        extra["bootstrap"] = boot.to_dict(args.level)
+    if args.bayes:
+        extra["posterior"] = t2jax.posterior(data, law=law, method=args.method, seed=args.seed, **kw).to_dict(args.level, seed=args.seed)
+    out = result.to_dict() | extra
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{result.method} fit of {result.n_points} points (law {result.law}); converged: {result.converged}")
+    for k, v in result.params.items():
+        print(f"  {k:>7} = {v:.6g}")
+    print(f"  objective = {result.objective:.6g}")
+    if "parametric" in out:
+        e = out["parametric"]["exponents"]
+        print(f"  parametric (varpro) implies N* ~ C^{e['N']:.4f}, D* ~ C^{e['D']:.4f}")
+    for name, block in extra.items():
+        print(f"  {name} {100 * block['level']:.0f}% intervals:")
+        for param, row in block["intervals"].items():
+            print(f"    {param:>7}: {row['lower']:.6g} .. {row['upper']:.6g}  (median {row['median']:.6g})")
+    return 0
+
+
+def _allocate(args) -> int:
+    import t2jax
+    from t2jax.errors import T2JaxError
+
+    try:
+        with open(args.fit) as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise T2JaxError(f"{args.fit} is not JSON: {exc}") from None
+    fit = t2jax.FitResult.from_dict(data)
+    result = t2jax.allocate(fit, args.train_flops, args.inference_flops, tokens_per_sample=args.tokens_per_sample,
+                            queries=args.queries, integer_k=args.integer_k)
+    out = result.to_dict()
+    tables = t2jax.fit_allocation_intervals(fit, args.train_flops, args.inference_flops, integer_k=args.integer_k)
+    if tables:
+        out["intervals"] = {name: table.to_dict(orient="index") for name, table in tables.items()}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    b = out["chinchilla_baseline"]
+    print(f"{'':>12} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'pass@k':>8}")
+    print(f"{'T2-optimal':>12} {out['N']:10.3g} {out['D']:10.3g} {out['k']:8.3g} {out['tokens_per_param']:8.3g} {out['accuracy']:8.4f}")
+    print(f"{'Chinchilla':>12} {b['N']:10.3g} {b['D']:10.3g} {b['k']:8.3g} {b['tokens_per_param']:8.3g} {b['accuracy']:8.4f}")
+    for name, table in out.get("intervals", {}).items():
+        print(f"95% intervals of the T²-optimal allocation over {name} draws:")
+        for q, row in table.items():
+            print(f"  {q:>16}: {row['lower']:.4g} .. {row['upper']:.4g}  (median {row['median']:.4g})")
+    return 0
+
+
+def _backtest(args) -> int:
+    from t2jax.fitting.backtest import backtest_splits, leave_one_out_splits, summarise
+
+    samples = _load(args, LAWS["t2-loss"])
+    laws = [law.strip() for law in args.laws.split(",") if law.strip()]
+    splits = leave_one_out_splits(samples, args.leave_one_out) if args.leave_one_out else [args.holdout]
+    summary = summarise(backtest_splits(samples, splits, laws))
+    if args.json:
+        print(json.dumps({"holdout": splits, "summary": summary.to_dict(orient="records")}, indent=2))
+    else:
+        print(f"held out: {', '.join(splits)}; score: mean |L_hat - L| / L with L = -log pass@k")
+        print(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
+def _demo(args) -> int:
+    from t2jax.report.demo import print_summary, run_demo
+
+    print_summary(run_demo(args.out), args.out)
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    from t2jax.errors import T2JaxError
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            code = {"fit": _fit, "allocate": _allocate, "backtest": _backtest, "demo": _demo}[args.command](args)
+    except (T2JaxError, OSError) as exc:
+        print(f"t2jax: error: {exc}", file=sys.stderr)
+        return 2
+    for w in caught:
+        print(f"t2jax: warning: {w.message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

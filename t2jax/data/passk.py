@@ -1,0 +1,67 @@
+r"""pass@k: the unbiased estimator, its aggregate, and the T² task loss.
+
+For a problem sampled :math:`n` times with :math:`c` correct, the unbiased estimator of
+the probability that at least one of :math:`k \le n` samples is correct is
+(Chen et al. 2021)
+
+.. math:: \widehat{\mathrm{pass}@k} = 1 - \binom{n-c}{k} \Big/ \binom{n}{k}
+          = 1 - \exp\big(\ln\Gamma(n-c+1) + \ln\Gamma(n-k+1) - \ln\Gamma(n-c-k+1) - \ln\Gamma(n+1)\big),
+
+which is exactly 1 when :math:`n - c < k` and exactly 0 when :math:`c = 0`. The
+ratio is symmetric in :math:`c` and :math:`k`: with :math:`m = \min(c, k)` and
+:math:`M = \max(c, k)`,
+
+.. math:: \binom{n-c}{k} \Big/ \binom{n}{k} = \prod_{j=0}^{m-1} \Big(1 - \frac{M}{n-j}\Big),
+
+summed in log space with ``log1p`` when :math:`m \le 512` (exact to rounding even
+when pass@k is tiny), and from ``gammaln`` differences otherwise, where pass@k
+:math:`\ge 1 - e^{-512^2/n}` is far from 0 and the cancellation harmless.
+
+**Unsolved problems.** The per-question T² loss :math:`-\log(1 - (1-p_i)^k)` is
+infinite for a problem never solved (:math:`c_i = 0`). t2jax's task loss is therefore
+the *aggregate* :math:`-\log \overline{\mathrm{pass}@k}` (mean over problems first),
+finite as soon as any problem is solved once; :func:`task_loss` returns ``inf`` only
+when none is, and :func:`per_question_loss` keeps ``inf`` for unsolved problems
+rather than dropping or clipping them.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax.scipy.special import gammaln
+
+
+PRODUCT_TERMS = 512
+
+
+def pass_at_k(n, c, k):
+    """Unbiased pass@k per problem; broadcasts over ``n``, ``c``, ``k`` (requires k <= n)."""
+    n, c, k = jnp.broadcast_arrays(*(jnp.asarray(v, jnp.result_type(float)) for v in (n, c, k)))
+    certain = n - c < k
+    m, M = jnp.minimum(c, k), jnp.maximum(c, k)
+    n_safe = jnp.where(certain, n + M + PRODUCT_TERMS, n)  # keeps every masked log argument valid
+
+    def term(j, acc):
+        return acc + jnp.where(j < m, jnp.log1p(-M / (n_safe - j)), 0.0)
+
+    product = jax.lax.fori_loop(0, PRODUCT_TERMS, term, jnp.zeros_like(n))
+    gamma = gammaln(n_safe - c + 1) + gammaln(n_safe - k + 1) - gammaln(n_safe - c - k + 1) - gammaln(n_safe + 1)
+    log_ratio = jnp.where(m <= PRODUCT_TERMS, product, gamma)
+    return jnp.where(certain, 1.0, -jnp.expm1(log_ratio))
+
+
+def aggregate_pass_at_k(n, c, k, axis=-1):
+    """Mean pass@k over problems (the last axis by default)."""
+    return jnp.mean(pass_at_k(n, c, k), axis=axis)
+
+
+def task_loss(n, c, k, axis=-1):
+    """T² task loss ``-log(mean_i pass_i@k)``; ``inf`` only if no problem was ever solved."""
+    return -jnp.log(aggregate_pass_at_k(n, c, k, axis=axis))
+
+
+def per_question_loss(p, k):
+    """T²'s per-question loss ``-log(1 - (1 - p)^k)`` (``inf`` where ``p = 0``)."""
+    p = jnp.asarray(p)
+    return -jnp.log(-jnp.expm1(k * jnp.log1p(-p)))

@@ -1,0 +1,108 @@
+r"""The one law type: what a law predicts, from which covariates, with which parameters.
+
+A :class:`Law` is a small frozen record of pure functions and names. Every stage of
+the pipeline takes one (or its registered name): fitters read its parameter names,
+constraints and linear structure; allocation reads ``accuracy``; bootstrap,
+posterior, backtest and report read the same object. A law whose prediction is an
+*additive power law*
+
+.. math::  L(x) = E + \sum_{j=1}^{J} C_j \, x_j^{-\theta_j}, \qquad E, C_j \ge 0,
+
+declares it with :class:`PowerSum` (its coefficients, ``E`` first, and exponents):
+for fixed exponents it is linear in its coefficients, which the Variable Projection
+engine exploits. Laws without that structure name a ``family`` that a fitting engine
+is registered for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, NamedTuple, Optional
+
+from t2jax.errors import T2JaxError
+
+#: Parameter constraints a law may declare (name -> one of these).
+CONSTRAINTS = ("real", "nonnegative", "positive", "unit")  # unit: (0, 1]
+
+
+class PowerSum(NamedTuple):
+    """The linear structure of an additive power law: coefficients (``E`` first) and exponents."""
+
+    coefficients: tuple[str, ...]
+    exponents: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Law:
+    """A scaling law.
+
+    Attributes:
+      name: registry key (``"chinchilla"``, ``"t2-loss"``, ...).
+      covariates: covariate names in call order, e.g. ``("N", "D")`` or ``("N", "D", "k")``.
+      params: parameter names, in the order fitters report them.
+      loss: ``loss(params, *covariates)``, the fitted quantity (a loss; for pass@k laws
+        the task loss ``-log pass@k``).
+      accuracy: ``accuracy(params, N, D, k)``, pass@k, where the law models it.
+      constraints: ``(name, constraint)`` pairs (see :data:`CONSTRAINTS`); others are real.
+      linear: the :class:`PowerSum` structure when the law is an additive power law.
+      family: which fitting engine fits it (``"power-sum"`` when ``linear`` is given).
+      methods: fitting methods, the default first.
+      data: ``"runs"`` (losses of training runs) or ``"samples"`` (repeated-sampling counts)
+        -- what a user fits it to.
+      description: one line for help texts.
+    """
+
+    name: str
+    covariates: tuple[str, ...]
+    params: tuple[str, ...]
+    loss: Callable
+    accuracy: Optional[Callable] = None
+    constraints: tuple[tuple[str, str], ...] = ()
+    linear: Optional[PowerSum] = None
+    family: str = "power-sum"
+    methods: tuple[str, ...] = ("approach3", "varpro")
+    data: str = "runs"
+    description: str = ""
+
+    def __post_init__(self):
+        for name, kind in self.constraints:
+            if name not in self.params or kind not in CONSTRAINTS:
+                raise T2JaxError(f"law '{self.name}': bad constraint ({name!r}, {kind!r})")
+        if self.linear is not None and tuple(self.linear.coefficients + self.linear.exponents) != tuple(self.params):
+            raise T2JaxError(f"law '{self.name}': params must be its coefficients then its exponents")
+
+    # The additive power-law view (fitters of the power-sum family use these).
+    @property
+    def coefficients(self) -> tuple[str, ...]:
+        return self._linear().coefficients
+
+    @property
+    def exponents(self) -> tuple[str, ...]:
+        return self._linear().exponents
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return self.params
+
+    @property
+    def n_params(self) -> int:
+        return len(self.params)
+
+    @property
+    def has_k(self) -> bool:
+        return "k" in self.covariates
+
+    def constraint(self, name: str) -> str:
+        return dict(self.constraints).get(name, "real")
+
+    def _linear(self) -> PowerSum:
+        if self.linear is None:
+            raise T2JaxError(f"law '{self.name}' is not an additive power law")
+        return self.linear
+
+
+def power_sum_law(name, covariates, coefficients, exponents, loss, accuracy=None, **fields) -> Law:
+    """An additive power law: coefficients non-negative, exponents positive."""
+    constraints = tuple((c, "nonnegative") for c in coefficients) + tuple((e, "positive") for e in exponents)
+    return Law(name, tuple(covariates), tuple(coefficients) + tuple(exponents), loss, accuracy,
+               constraints, PowerSum(tuple(coefficients), tuple(exponents)), **fields)

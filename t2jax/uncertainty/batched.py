@@ -1,0 +1,119 @@
+r"""The generic batched driver: refit kernels over the rows of a weight matrix.
+
+A batch of :math:`R` refits is an :math:`R \times n` weight matrix :math:`W` and a
+:class:`~t2jax.uncertainty.kernels.RefitKernel` (how one row finds its starts and
+refines them). The driver maps the kernel over rows in fixed-size chunks (bounded
+memory; the same array program whatever :math:`R`), spreads chunks across devices with
+``shard_map``, and re-runs only the rows a cheap first pass left uncertified
+(:func:`staged_refits`).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+#: Rows per chunk when re-running the few refits the first pass left uncertified.
+RETRY_CHUNK = 8
+
+
+def map_rows(fn, arrays, chunk: int, mesh=None):
+    """``vmap(fn)`` over the rows of ``arrays``, ``chunk`` rows at a time.
+
+    Rows are padded to whole chunks (repeating the last row), so every chunk is the
+    same array program whatever the number of rows or devices: memory stays bounded
+    by one chunk, and results do not depend on how chunks are spread. With a
+    ``mesh`` (one axis, ``"batch"``), chunks are split across its devices with
+    ``shard_map``; each device maps over its own chunks.
+    """
+    R = arrays[0].shape[0]
+    per = chunk * (mesh.size if mesh is not None else 1)
+    pad = (-R) % per
+    padded = [jnp.concatenate([a, jnp.repeat(a[-1:], pad, axis=0)]) if pad else a for a in arrays]
+    blocks = [a.reshape((-1, chunk) + a.shape[1:]) for a in padded]
+    run = lambda *b: jax.lax.map(lambda xs: jax.vmap(fn)(*xs), b)
+    if mesh is not None:
+        from jax.sharding import PartitionSpec as P
+
+        run = jax.shard_map(run, mesh=mesh, in_specs=P("batch"), out_specs=P("batch"), check_vma=False)
+    out = run(*blocks)
+    return jax.tree_util.tree_map(lambda a: a.reshape((-1,) + a.shape[2:])[:R], out)
+
+
+def batch_mesh(devices=None):
+    """A one-axis mesh over ``devices`` (default: all), or None for a single device."""
+    devices = jax.devices() if devices is None else list(devices)
+    if len(devices) < 2:
+        return None
+    return jax.sharding.Mesh(np.array(devices), ("batch",))
+
+
+@functools.partial(jax.jit, static_argnames=("kernel", "n_starts", "chunk", "mesh"))
+def starts_batch(kernel, data, W, n_starts: int, chunk: int, mesh=None):
+    """The kernel's starts for every row of ``W``, ``chunk`` rows at a time."""
+    return map_rows(lambda w: kernel.starts(data, w, n_starts), (W,), chunk, mesh)
+
+
+@functools.partial(jax.jit, static_argnames=("kernel", "max_iter", "all_starts", "chunk", "mesh"))
+def refine_batch(kernel, data, W, starts, valid, max_iter: int, all_starts: bool, chunk: int = 128, mesh=None):
+    """Refine every row: from its best start only, or from all its valid starts."""
+    if not all_starts:
+        valid = valid & (jnp.arange(valid.shape[1]) == 0)
+    one = kernel.refine_all if all_starts else kernel.refine_best
+    return map_rows(lambda w, s, v: one(data, w, s, v, max_iter), (W, starts, valid), chunk, mesh)
+
+
+def on_subset(fn, todo, out, *batched):
+    """Re-run ``fn`` on the rows where ``todo`` holds (padded to a power of two to bound
+    recompilation) and write its outputs into ``out``."""
+    idx = np.flatnonzero(todo)
+    if idx.size == 0:
+        return out
+    size = 1 << int(np.ceil(np.log2(idx.size)))
+    pad = np.concatenate([idx, np.full(size - idx.size, idx[0])])
+    again = fn(*(a[pad] for a in batched))
+    return tuple(_scatter(a, b, idx) for a, b in zip(out, again))
+
+
+def _scatter(full, part, idx):
+    full = np.array(full)
+    full[idx] = np.asarray(part)[: idx.size]
+    return full
+
+
+def staged_refits(kernel, data, W, chunk: int, mesh=None):
+    """Every row's global optimum, in three passes of decreasing size.
+
+    1. Starts for all rows; the kernel's cheap refinement from the best start, a few
+       iterations (most resamples converge in about 5).
+    2. The unconverged few: the same, with the full iteration budget.
+    3. Any still uncertified, or whose starts show a second basin: refinement from
+       every start, keeping the best.
+    """
+    starts, valid = starts_batch(kernel, data, W, 2, chunk, mesh)
+    out = refine_batch(kernel, data, W, starts, valid, kernel.quick_iterations, False, chunk, mesh)
+    # the few stragglers: small, fixed-size chunks on one device (results do not depend on placement)
+    retry = lambda it, every: lambda w, s, v: refine_batch(kernel, data, w, s, v, it, every, RETRY_CHUNK)
+    out = on_subset(retry(200, False), ~np.asarray(out[-1]), out, W, starts, valid)
+    todo = ~np.asarray(out[-1]) | np.asarray(valid)[:, 1:].any(axis=1)
+    return on_subset(retry(500, True), todo, out, W, starts, valid)
+
+
+def row_blocks(R: int, unit: int, progress):
+    """Row blocks of whole chunks; wrapped in a progress bar when asked (or when long
+    and on a terminal)."""
+    if progress is None:
+        progress = R >= 2000 and sys.stderr.isatty()
+    if not progress:
+        return [slice(0, R)]
+    size = max(unit, -(-R // 20) // unit * unit)
+    blocks = [slice(i, min(i + size, R)) for i in range(0, R, size)]
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm comes with numpyro; without it, no bar
+        return blocks
+    return tqdm(blocks, desc="bootstrap refits", unit="block")
