@@ -113,7 +113,8 @@ def bootstrap_weights(runs: Runs, n_resamples: int, seed: int, resample: str, gr
     if resample == "groups":
         labels = runs.group if groups is None else groups
         if labels is None:
-            raise T2JaxError("group resampling needs group labels (load the runs with group_col, or pass groups=)")
+            raise T2JaxError("group resampling needs group labels: --resample groups needs --group-col "
+                             "(in Python: load the runs with group_col, or pass groups=)")
         return resample_weights(seed, len(runs), n_resamples, groups=labels)
     raise T2JaxError(f"resample must be 'points' or 'groups', not {resample!r}")
 

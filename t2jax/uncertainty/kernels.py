@@ -69,7 +69,8 @@ KERNELS = {k.name: k for k in (VARPRO, APPROACH3)}
 
 def get_kernel(method: str) -> RefitKernel:
     if method not in KERNELS:
-        raise T2JaxError(f"bootstrap supports method {' or '.join(map(repr, KERNELS))}, not {method!r}")
+        raise T2JaxError(f"bootstrap supports method {' or '.join(map(repr, KERNELS))}, not {method!r}: "
+                         "refits need --method approach3 or varpro (a parametric law fit)")
     return KERNELS[method]
 
 

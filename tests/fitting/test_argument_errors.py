@@ -5,7 +5,7 @@ import pytest
 
 from t2jax import T2JaxError, fit, load_chinchilla, varpro
 from t2jax.allocation import allocate
-from t2jax.data.synthetic import T2_TRUTH
+from t2jax.laws.simulate import T2_TRUTH
 from t2jax.fitting.result import FitResult
 from t2jax.fitting.t2beta import fit_t2_beta
 from t2jax.laws.registry import get_law
@@ -17,7 +17,7 @@ TRUTH_FIT = FitResult("truth", "t2-beta", T2_TRUTH, 0.0, 1, True)
 @pytest.mark.parametrize(
     "call,message",
     [
-        (lambda: fit(load_chinchilla(), "approach9"), "unknown method 'approach9'"),
+        (lambda: fit(load_chinchilla(), method="approach9"), "unknown method 'approach9'"),
         (lambda: varpro(load_chinchilla(), loss="l1"), "loss must be 'squared' or 'huber'"),
         (lambda: varpro(load_chinchilla(), weights=np.ones(3)), "weights must be 234 finite values >= 0"),
         (lambda: varpro(load_chinchilla(), weights=-np.ones(234)), "weights must be 234 finite values >= 0"),

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from t2jax import T2JaxError, approach3, isoflop, load_runs, varpro
-from t2jax.report.cli import main
+from t2jax.cli import main
 
 
 def good_frame(n=12):
@@ -98,7 +98,7 @@ def test_cli_errors(tmp_path, capsys, name, frame, kw, message):
 def test_cli_error_has_no_traceback(tmp_path):
     path = tmp_path / "runs.csv"
     broken("loss", 3, np.nan).to_csv(path, index=False)
-    proc = subprocess.run([sys.executable, "-m", "t2jax.report.cli", "fit", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "t2jax.cli", "fit", str(path)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "t2jax: error: column 'loss' has NaN or infinite values at row 3"

@@ -5,7 +5,7 @@ import pytest
 
 from t2jax import T2JaxError, approach3, varpro
 from t2jax.uncertainty import bootstrap, resample_weights
-from t2jax.uncertainty.derived import allocation_intervals, compute_optimal_intervals
+from t2jax import allocation_intervals, compute_optimal_intervals
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +47,18 @@ def test_unconverged_refits_are_caught(epoch_runs):
     import jax
     import jax.numpy as jnp
 
-    from t2jax.fitting.varpro import fit_inputs
+    from t2jax.fitting.engine import fit_inputs
     from t2jax.laws.chinchilla import CHINCHILLA
-    from t2jax.uncertainty.bootstrap import grid_batch, refine_batch
+    from t2jax.uncertainty.batched import refine_batch, starts_batch
+    from t2jax.uncertainty.kernels import APPROACH3, refit_data
 
     W = jnp.asarray(resample_weights(0, len(epoch_runs), 64))
     with jax.enable_x64(True):
         _, X, y, _, grids = fit_inputs(epoch_runs, CHINCHILLA, "approach3", None, 24, (0.02, 2.0))
-        starts, valid = grid_batch(X, y, W, grids, 1e-3, 2, 64, "approach3")
-        short = refine_batch(X, y, W, starts, valid, 1e-3, max_iter=2, kind="approach3", all_starts=False)
-        full = refine_batch(X, y, W, starts, valid, 1e-3, max_iter=500, kind="approach3", all_starts=False)
+        data = refit_data(X, y, grids, 1e-3)
+        starts, valid = starts_batch(APPROACH3, data, W, 2, 64)
+        short = refine_batch(APPROACH3, data, W, starts, valid, max_iter=2, all_starts=False)
+        full = refine_batch(APPROACH3, data, W, starts, valid, max_iter=500, all_starts=False)
     short_ok, full_ok = np.asarray(short[-1]), np.asarray(full[-1])
     assert full_ok.all()
     assert (~short_ok).sum() > 32
@@ -100,7 +102,7 @@ def test_derived_intervals(varpro_boot):
 
 def test_t2_allocation_intervals():
     from t2jax.data.samples import solved_checkpoints, task_runs
-    from t2jax.data.synthetic import synthetic_t2
+    from t2jax.laws.simulate import synthetic_t2
     from t2jax.fitting.result import FitResult
     from t2jax.allocation import allocate
     from t2jax.laws.t2 import T2_LOSS
@@ -123,8 +125,8 @@ def test_progress_blocks_do_not_change_numbers(epoch_runs):
 
 
 def test_frontier_band(varpro_boot):
-    from t2jax.data.synthetic import T2_TRUTH
-    from t2jax.uncertainty.derived import frontier_band
+    from t2jax.laws.simulate import T2_TRUTH
+    from t2jax import frontier_band
     import pandas as pd
 
     rng = np.random.default_rng(0)

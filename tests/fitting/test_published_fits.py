@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from t2jax import approach3, isoflop, optimal_exponents, varpro
-from t2jax.fitting.varpro import log_huber_objective
+from t2jax.fitting.engine import log_huber_objective
 
 
 def assert_params(params, expected, tight=("E", "alpha", "beta"), rel_tight=1e-3, rel_loose=1e-2):

@@ -6,7 +6,7 @@ import pytest
 
 from t2jax.allocation import allocate, frontier
 from t2jax.data.runs import Runs
-from t2jax.data.synthetic import synthetic_t2
+from t2jax.laws.simulate import synthetic_t2
 from t2jax.fitting import approach3, varpro
 from t2jax.fitting.result import FitResult
 from t2jax.fitting.t2beta import fit_t2_beta
