@@ -53,18 +53,16 @@ class FitResult:
         if self.law == "isoflop-power":
             raise T2JaxError(f"a {self.method} fit has no loss surface to predict from; use approach3 or varpro")
         law = get_law(self.law)
-        args = [N, D]
-        if law.has_k:
-            if k is None:
-                raise T2JaxError(f"law '{self.law}' needs k (samples per question)")
-            args.append(k)
+        if law.has_k and k is None:
+            raise T2JaxError(f"law '{self.law}' needs k (samples per question)")
+        args = [{"N": N, "D": D, "k": k}[c] for c in law.covariates]
         fn = getattr(law, which)
         if fn is None:
             raise T2JaxError(f"law '{self.law}' does not model task accuracy")
         return x64(fn)(self.params, *(np.asarray(a, np.float64) for a in args))
 
-    def predict(self, N, D, k=None):
-        """The fitted quantity (a loss) at ``(N, D)`` (and ``k`` for T² laws)."""
+    def predict(self, N, D=None, k=None):
+        """The fitted quantity (a loss) at the law's covariates: ``(N, D)``, and ``k`` for T² laws."""
         return self._law_call("loss", N, D, k)
 
     def accuracy(self, N, D, k):

@@ -68,8 +68,12 @@ class Law:
         for name, kind in self.constraints:
             if name not in self.params or kind not in CONSTRAINTS:
                 raise T2JaxError(f"law '{self.name}': bad constraint ({name!r}, {kind!r})")
-        if self.linear is not None and tuple(self.linear.coefficients + self.linear.exponents) != tuple(self.params):
-            raise T2JaxError(f"law '{self.name}': params must be its coefficients then its exponents")
+        if self.linear is not None:
+            if tuple(self.linear.coefficients + self.linear.exponents) != tuple(self.params):
+                raise T2JaxError(f"law '{self.name}': params must be its coefficients then its exponents")
+            if not len(self.linear.exponents) == len(self.covariates) == len(self.linear.coefficients) - 1:
+                raise T2JaxError(f"law '{self.name}': an additive power law has one coefficient and one exponent "
+                                 "per covariate, plus E")
 
     # The additive power-law view (fitters of the power-sum family use these).
     @property
