@@ -11,13 +11,12 @@ written with NumPy in this process.
 from __future__ import annotations
 
 import numpy as np
+from common import best_time
 from scipy.special import betaln
 
-from common import best_time
-
 from t2jax.allocation import allocate
-from t2jax.data.synthetic import T2_TRUTH
 from t2jax.fitting.result import FitResult
+from t2jax.laws.simulate import T2_TRUTH
 
 
 def numpy_paper(p, C_train, C_inf, points):

@@ -15,10 +15,9 @@ import itertools
 import time
 
 import numpy as np
+from common import best_time, epoch_frame
 from scipy.optimize import minimize
 from scipy.special import huber, logsumexp
-
-from common import best_time, epoch_frame
 
 import t2jax
 

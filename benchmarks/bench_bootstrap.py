@@ -18,9 +18,8 @@ import sys
 import time
 
 import numpy as np
-from scipy.optimize import minimize
-
 from common import epoch_frame
+from scipy.optimize import minimize
 
 import t2jax
 from t2jax.uncertainty import bootstrap

@@ -17,13 +17,12 @@ import warnings
 
 import numpy as np
 
-from t2jax.allocation import allocate
+from t2jax.allocation import allocate, allocation_draws
 from t2jax.data.runs import Runs
-from t2jax.data.synthetic import synthetic_t2
 from t2jax.fitting.result import FitResult
+from t2jax.laws.simulate import synthetic_t2
 from t2jax.laws.t2 import T2_LOSS, t2_loss
 from t2jax.uncertainty import bootstrap
-from t2jax.uncertainty.derived import allocation_draws
 
 TRUTH = {"E": 0.3, "A": 80.0, "B": 300.0, "G": 2.0, "alpha": 0.3, "beta": 0.25, "gamma": 0.5}
 

@@ -4,7 +4,12 @@ fit or for every bootstrap/posterior draw.
 data -> laws -> fitting -> uncertainty -> **allocation** -> report
 """
 
-from t2jax.allocation.draws import allocation_draws, allocation_intervals, fit_allocation_intervals, frontier_band
+from t2jax.allocation.draws import (
+    allocation_draws,
+    allocation_intervals,
+    fit_allocation_intervals,
+    frontier_band,
+)
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.allocation.t2 import Allocation, allocate, frontier
 

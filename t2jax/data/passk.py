@@ -31,7 +31,6 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import gammaln
 
-
 PRODUCT_TERMS = 512
 
 

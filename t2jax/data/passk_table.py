@@ -15,7 +15,13 @@ from typing import Optional
 import numpy as np
 
 from t2jax.data.runs import Runs
-from t2jax.data.samples import Samples, check_k, observed_pass_at_k, runs_from_pass_at_k, solved_checkpoints
+from t2jax.data.samples import (
+    Samples,
+    check_k,
+    observed_pass_at_k,
+    runs_from_pass_at_k,
+    solved_checkpoints,
+)
 from t2jax.errors import T2JaxError
 
 #: Largest k of the default k grid.

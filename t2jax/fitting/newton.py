@@ -17,7 +17,6 @@ from typing import Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
-
 STALL_FACTOR = 1e4
 
 

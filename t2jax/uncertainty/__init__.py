@@ -4,7 +4,12 @@ numpyro posteriors, and intervals on parameters and compute-optimal allocations.
 data -> laws -> fitting -> **uncertainty** -> allocation -> report
 """
 
-from t2jax.uncertainty.bayes import PosteriorResult, posterior, power_law_model, power_law_posterior
+from t2jax.uncertainty.bayes import (
+    PosteriorResult,
+    posterior,
+    power_law_model,
+    power_law_posterior,
+)
 from t2jax.uncertainty.bootstrap import BootstrapResult, bootstrap
 from t2jax.uncertainty.derived import compute_optimal_draws, compute_optimal_intervals
 from t2jax.uncertainty.intervals import band, bca_interval, percentile_interval

@@ -14,7 +14,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from t2jax.errors import T2JaxError
-from t2jax.fitting.engine import grid_starts, huber_starts, quick_refine_sse, refine_huber, refine_sse
+from t2jax.fitting.engine import (
+    grid_starts,
+    huber_starts,
+    quick_refine_sse,
+    refine_huber,
+    refine_sse,
+)
 
 
 class RefitData(NamedTuple):

@@ -7,16 +7,15 @@ import jax
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from t2jax import T2JaxError
+from t2jax.data.passk import pass_at_k, per_question_loss, task_loss
 from t2jax.data.samples import check_k, load_samples, task_runs
 from t2jax.fitting.betabinom import fit_beta_binomial
 from t2jax.laws.beta import beta_pass_at_k
-from t2jax.data.passk import pass_at_k, per_question_loss, task_loss
-
-from conftest import shared_file
 
 
 def exact_pass_at_k(n, c, k):

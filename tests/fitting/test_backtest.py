@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from t2jax import T2JaxError
+from t2jax.cli import main
 from t2jax.data.samples import Samples
 from t2jax.fitting.backtest import backtest, summarise
-from t2jax.cli import main
 
 TRUE_LINKS = {"a0": -2.0, "a1": 0.05, "a2": 0.02, "b0": 6.0, "b1": -0.15, "b2": -0.1}
 

@@ -3,9 +3,14 @@
 import numpy as np
 import pytest
 
-from t2jax import T2JaxError, approach3, varpro
+from t2jax import (
+    T2JaxError,
+    allocation_intervals,
+    approach3,
+    compute_optimal_intervals,
+    varpro,
+)
 from t2jax.uncertainty import bootstrap, resample_weights
-from t2jax import allocation_intervals, compute_optimal_intervals
 
 
 @pytest.fixture(scope="module")
@@ -101,10 +106,10 @@ def test_derived_intervals(varpro_boot):
 
 
 def test_t2_allocation_intervals():
-    from t2jax.data.samples import solved_checkpoints, task_runs
-    from t2jax.laws.simulate import synthetic_t2
-    from t2jax.fitting.result import FitResult
     from t2jax.allocation import allocate
+    from t2jax.data.samples import solved_checkpoints, task_runs
+    from t2jax.fitting.result import FitResult
+    from t2jax.laws.simulate import synthetic_t2
     from t2jax.laws.t2 import T2_LOSS
 
     bed = synthetic_t2(n_samples=1024, seed=0)
@@ -125,9 +130,10 @@ def test_progress_blocks_do_not_change_numbers(epoch_runs):
 
 
 def test_frontier_band(varpro_boot):
-    from t2jax.laws.simulate import T2_TRUTH
-    from t2jax import frontier_band
     import pandas as pd
+
+    from t2jax import frontier_band
+    from t2jax.laws.simulate import T2_TRUTH
 
     rng = np.random.default_rng(0)
     draws = pd.DataFrame({k: v * np.exp(0.01 * rng.standard_normal(50)) for k, v in T2_TRUTH.items()})

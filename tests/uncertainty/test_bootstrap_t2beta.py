@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from t2jax.data.samples import observed_pass_at_k, solved_checkpoints
-from t2jax.laws.simulate import synthetic_t2
-from t2jax.fitting.t2beta import fit_t2_beta
 from t2jax import allocation_intervals
+from t2jax.data.samples import observed_pass_at_k, solved_checkpoints
+from t2jax.fitting.t2beta import fit_t2_beta
+from t2jax.laws.simulate import synthetic_t2
 from t2jax.uncertainty.t2beta import bootstrap_t2_beta
 
 
