@@ -24,6 +24,7 @@ from t2jax.allocation import (
     frontier,
     frontier_band,
 )
+from t2jax.cache import enable_compilation_cache
 from t2jax.data import (
     CHINCHILLA_BUDGETS,
     PassKTable,
@@ -87,7 +88,7 @@ __all__ = [
     "Allocation", "BetaBinomialFit", "BootstrapResult", "CHINCHILLA", "CHINCHILLA_BUDGETS", "FitResult", "FitWarning",
     "LAWS", "Law", "PassKTable", "PosteriorResult", "PowerSum", "Runs", "Samples", "T2JaxError", "T2_BETA", "T2_LOSS",
     "allocate", "allocation_draws", "allocation_intervals", "approach3", "backtest", "beta_pass_at_k", "bootstrap",
-    "bootstrap_t2_beta", "chinchilla_loss", "compute_optimal", "compute_optimal_intervals", "fit",
+    "bootstrap_t2_beta", "chinchilla_loss", "compute_optimal", "compute_optimal_intervals", "enable_compilation_cache", "fit",
     "fit_allocation_intervals", "fit_beta_binomial", "fit_beta_link", "fit_t2", "fit_t2_beta", "frontier",
     "frontier_band", "get_law", "isoflop", "law_names", "load_answer_nll", "load_chinchilla", "load_runs",
     "load_samples", "observed_pass_at_k", "optimal_exponents", "pass_at_k", "pass_k_table", "posterior",

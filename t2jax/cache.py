@@ -1,0 +1,44 @@
+"""JAX's persistent compilation cache, so a second run skips compilation.
+
+The command line turns it on for itself. Library users opt in with
+:func:`enable_compilation_cache` (it sets JAX's global configuration, so t2jax never
+does it behind their back). ``T2JAX_CACHE_DIR`` moves the cache; ``T2JAX_CACHE_DIR=off``
+(or ``0``, ``none``) disables it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+ENV = "T2JAX_CACHE_DIR"
+OFF = ("", "0", "off", "none", "false")
+
+
+def default_cache_dir() -> Optional[Path]:
+    """``$T2JAX_CACHE_DIR``, else ``$XDG_CACHE_HOME/t2jax/jax`` (``~/.cache/t2jax/jax``); None when disabled."""
+    value = os.environ.get(ENV)
+    if value is not None:
+        return None if value.strip().lower() in OFF else Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "t2jax" / "jax"
+
+
+def enable_compilation_cache(path=None) -> Optional[Path]:
+    """Cache every compiled program (of any size and compile time) under ``path``
+    (default :func:`default_cache_dir`); returns the folder, or None when disabled or
+    the folder cannot be created."""
+    import jax
+
+    folder = Path(path).expanduser() if path is not None else default_cache_dir()
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    jax.config.update("jax_compilation_cache_dir", os.fspath(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    return folder
