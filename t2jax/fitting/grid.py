@@ -120,5 +120,10 @@ def local_minima(values, k: int):
         sl = tuple(slice(o, o + s) for o, s in zip(offset, values.shape))
         is_min = is_min & (values <= padded[sl])
     score = jnp.where(is_min, values, jnp.inf).ravel()
-    order = jnp.argsort(score)[:k]
-    return order, jnp.isfinite(score[order])
+    order = []
+    for _ in range(k):  # k argmins: far cheaper than a sort for small k; ties go to the lower index
+        i = jnp.argmin(score)
+        order.append(i)
+        score = score.at[i].set(jnp.inf)
+    order = jnp.stack(order)
+    return order, jnp.isfinite(jnp.where(is_min, values, jnp.inf).ravel()[order])

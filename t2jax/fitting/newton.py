@@ -12,7 +12,7 @@ Everything is a ``lax.while_loop``: jit-able and ``vmap``-able over starts or re
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
@@ -36,6 +36,7 @@ def minimize(
     gtol: float = 1e-9,
     xtol: float = 1e-12,
     active=True,
+    derivatives: Optional[Callable] = None,
 ) -> NewtonResult:
     """Minimise ``f(x, *args)`` from ``x0``.
 
@@ -46,36 +47,42 @@ def minimize(
     Huber's, pin the optimum to ~1e-8 relative with such a residual gradient).
     Otherwise ``converged`` is False.
     ``active=False`` skips the iterations (a start that is only padding in a batch).
+    ``derivatives(x, *args) -> (f, g, H)`` replaces autodiff where a closed form is
+    cheaper (e.g. least squares of a power law); by default they come from ``f``.
     """
-    value_and_grad = jax.value_and_grad(f)
-    hessian = jax.hessian(f)
+    if derivatives is None:
+        value_and_grad, hessian = jax.value_and_grad(f), jax.hessian(f)
+
+        def derivatives(x, *args):
+            fx, g = value_and_grad(x, *args)
+            return fx, g, hessian(x, *args)
 
     def scaled_grad(x, fx, g):
         return jnp.max(jnp.abs(g) * (1.0 + jnp.abs(x))) / (1.0 + jnp.abs(fx))
 
     def body(state):
-        x, fx, g, lam, it, _, small_step = state
-        H = hessian(x, *args)
+        x, fx, g, H, lam, it, _, small_step = state
         d = jnp.maximum(jnp.abs(jnp.diag(H)), 1e-12)
         step = -jnp.linalg.solve(H + lam * jnp.diag(d), g)
         x_new = x + step
-        f_new, g_new = value_and_grad(x_new, *args)
+        f_new, g_new, H_new = derivatives(x_new, *args)
         ok = jnp.isfinite(f_new) & (f_new < fx) & jnp.all(jnp.isfinite(step))
         x = jnp.where(ok, x_new, x)
         fx = jnp.where(ok, f_new, fx)
         g = jnp.where(ok, g_new, g)
+        H = jnp.where(ok, H_new, H)
         lam = jnp.where(ok, jnp.maximum(lam * 0.2, 1e-15), lam * 8.0)
         tiny = ok & (jnp.max(jnp.abs(step) / (1.0 + jnp.abs(x))) < xtol)
-        return x, fx, g, lam, it + 1, scaled_grad(x, fx, g), tiny
+        return x, fx, g, H, lam, it + 1, scaled_grad(x, fx, g), tiny
 
     def cond(state):
-        x, fx, g, lam, it, sg, small_step = state
+        x, fx, g, H, lam, it, sg, small_step = state
         done = (sg < gtol) | (small_step & (sg < STALL_FACTOR * gtol)) | (lam > 1e16)
         return active & (it < max_iter) & ~done
 
     x0 = jnp.asarray(x0)
-    f0, g0 = value_and_grad(x0, *args)
-    init = (x0, f0, g0, jnp.asarray(1e-3, x0.dtype), jnp.asarray(0), scaled_grad(x0, f0, g0), jnp.asarray(False))
-    x, fx, g, lam, it, sg, small_step = jax.lax.while_loop(cond, body, init)
+    f0, g0, H0 = derivatives(x0, *args)
+    init = (x0, f0, g0, H0, jnp.asarray(1e-3, x0.dtype), jnp.asarray(0), scaled_grad(x0, f0, g0), jnp.asarray(False))
+    x, fx, g, H, lam, it, sg, small_step = jax.lax.while_loop(cond, body, init)
     converged = (sg < gtol) | ((small_step | (lam > 1e16)) & (sg < STALL_FACTOR * gtol))
     return NewtonResult(x, fx, sg, it, converged)

@@ -56,6 +56,19 @@ def masked_solve(G, b, mask, unrolled: bool = True):
     return jnp.linalg.solve(Gm, (b * mask)[..., None])[..., 0]
 
 
+def _support_solve(G, b, mask_row):
+    """Solve on the (static) support ``mask_row`` only: a ``k x k`` system for ``k`` active
+    coefficients rather than an ``m x m`` one padded with identity rows (same arithmetic,
+    about a quarter of the work over all supports)."""
+    active = [i for i, on in enumerate(mask_row) if on]
+    out = jnp.zeros(b.shape, b.dtype)
+    if not active:
+        return out
+    idx = np.array(active)
+    sub = spd_solve(G[..., idx[:, None], idx[None, :]], b[..., idx])
+    return out.at[..., idx].set(sub)
+
+
 def nnls_normal(G, b, yy):
     """NNLS from normal equations, batched over leading axes.
 
@@ -67,14 +80,18 @@ def nnls_normal(G, b, yy):
       ``(coef, rss, mask)``: the optimum, its residual sum of squares and its support.
     """
     m = G.shape[-1]
-    masks = jnp.asarray(_masks(m), G.dtype)  # (M, m)
-    coefs = masked_solve(G[..., None, :, :], b[..., None, :], masks)  # (..., M, m)
-    rss = yy[..., None] - jnp.sum(coefs * b[..., None, :] * masks, axis=-1)
-    feasible = jnp.all(coefs >= 0.0, axis=-1) & jnp.all(jnp.isfinite(coefs), axis=-1) & jnp.isfinite(rss)
-    rss = jnp.where(feasible, rss, jnp.inf)
-    best = jnp.argmin(rss, axis=-1)
-    pick = lambda a: jnp.take_along_axis(a, best[..., None, None], axis=-2)[..., 0, :]
-    return pick(coefs), jnp.take_along_axis(rss, best[..., None], axis=-1)[..., 0], masks[best]
+    best_coef = jnp.zeros(b.shape, b.dtype)
+    best_rss = jnp.full(yy.shape, jnp.inf, yy.dtype)
+    best_mask = jnp.zeros(b.shape, b.dtype)
+    for row in _masks(m):  # a running minimum: no (..., 2^m, m) intermediate in memory
+        coef = _support_solve(G, b, row)
+        rss = yy - jnp.sum(coef * b, axis=-1)
+        feasible = jnp.all(coef >= 0.0, axis=-1) & jnp.all(jnp.isfinite(coef), axis=-1) & jnp.isfinite(rss)
+        better = jnp.where(feasible, rss, jnp.inf) < best_rss  # strict: the first of equal minima wins
+        best_coef = jnp.where(better[..., None], coef, best_coef)
+        best_rss = jnp.where(better, rss, best_rss)
+        best_mask = jnp.where(better[..., None], jnp.asarray(row, b.dtype), best_mask)
+    return best_coef, best_rss, best_mask
 
 
 def nnls_exact(F, y, w):
