@@ -11,7 +11,7 @@ written with NumPy in this process.
 from __future__ import annotations
 
 import numpy as np
-from common import best_time
+from common import best_time, device_line
 from scipy.special import betaln
 
 from t2jax.allocation import allocate
@@ -32,6 +32,7 @@ def numpy_paper(p, C_train, C_inf, points):
 
 
 def main():
+    print(device_line())
     fit = FitResult("truth", "t2-beta", T2_TRUTH, 0.0, 1, True)
     paper = lambda: allocate(fit, 2.56e19, 2e9, n_grid=1_000_000)
     deploy = lambda: allocate(fit, 1e21, tokens_per_sample=256, queries=1e8, n_grid=1000)

@@ -15,7 +15,7 @@ import itertools
 import time
 
 import numpy as np
-from common import best_time, epoch_frame
+from common import best_time, device_line, epoch_frame
 from scipy.optimize import minimize
 from scipy.special import huber, logsumexp
 
@@ -49,6 +49,7 @@ def chinchilla_grid():
 
 
 def main():
+    print(device_line())
     ap = argparse.ArgumentParser()
     ap.add_argument("--starts", type=int, default=4500, help="use the first K grid starts (spread evenly)")
     args = ap.parse_args()

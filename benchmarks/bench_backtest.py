@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import time
 
-from common import shared_file
+from common import device_line, shared_file
 
 from t2jax.data.samples import load_samples
 from t2jax.fitting.backtest import backtest, summarise
 
 
 def main():
+    print(device_line())
     path = shared_file("schaeffer-monkey-power/pythia_ckpts_per_problem_counts.csv")
     for bench in ("GSM8K", "MATH"):
         samples = load_samples(path, query=f"benchmark == '{bench}'")

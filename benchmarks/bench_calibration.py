@@ -17,6 +17,8 @@ import warnings
 
 import numpy as np
 
+from common import device_line
+
 from t2jax.allocation import allocate, allocation_draws
 from t2jax.data.runs import Runs
 from t2jax.fitting.result import FitResult
@@ -37,6 +39,7 @@ def dataset(seed, noise):
 
 
 def main():
+    print(device_line())
     ap = argparse.ArgumentParser()
     ap.add_argument("--datasets", type=int, default=100)
     ap.add_argument("--resamples", type=int, default=200)

@@ -25,6 +25,16 @@ def epoch_frame():
     return frame.sort_values("loss").iloc[:-5]
 
 
+def device_line() -> str:
+    """Which device the benchmark ran on (printed first by every benchmark)."""
+    import os
+
+    import jax
+
+    d = jax.devices()[0]
+    return f"device: {d.platform} {getattr(d, 'device_kind', '')} x{jax.device_count()}; {os.cpu_count()} CPU cores; jax {jax.__version__}"
+
+
 def best_time(fn, repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):

@@ -62,17 +62,15 @@ from t2jax.laws import (
     T2_LOSS,
     Law,
     PowerSum,
-    beta_pass_at_k,
-    chinchilla_loss,
-    compute_optimal,
     get_law,
     law_names,
-    optimal_exponents,
     power_sum_law,
     register,
     synthetic_isoflop_runs,
     synthetic_t2,
 )
+from t2jax import laws
+from t2jax.precision import x64
 from t2jax.uncertainty import (
     BootstrapResult,
     PosteriorResult,
@@ -81,6 +79,13 @@ from t2jax.uncertainty import (
     compute_optimal_intervals,
     posterior,
 )
+
+# Top-level numerical functions compute in float64 whatever the caller's JAX setting and
+# return NumPy; the jit-able jnp versions (for use inside traced code) live in t2jax.laws.
+beta_pass_at_k = x64(laws.beta_pass_at_k)
+chinchilla_loss = x64(laws.chinchilla_loss)
+compute_optimal = x64(laws.compute_optimal)
+optimal_exponents = x64(laws.optimal_exponents)
 
 __version__ = "0.1.0"
 

@@ -23,6 +23,9 @@ the *aggregate* :math:`-\log \overline{\mathrm{pass}@k}` (mean over problems fir
 finite as soon as any problem is solved once; :func:`task_loss` returns ``inf`` only
 when none is, and :func:`per_question_loss` keeps ``inf`` for unsolved problems
 rather than dropping or clipping them.
+
+These are estimators of data, evaluated eagerly: each computes in float64 whatever the
+caller's JAX setting and returns NumPy arrays.
 """
 
 from __future__ import annotations
@@ -31,9 +34,12 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import gammaln
 
+from t2jax.precision import x64
+
 PRODUCT_TERMS = 512
 
 
+@x64
 def pass_at_k(n, c, k):
     """Unbiased pass@k per problem; broadcasts over ``n``, ``c``, ``k`` (requires k <= n)."""
     n, c, k = jnp.broadcast_arrays(*(jnp.asarray(v, jnp.result_type(float)) for v in (n, c, k)))
@@ -50,16 +56,19 @@ def pass_at_k(n, c, k):
     return jnp.where(certain, 1.0, -jnp.expm1(log_ratio))
 
 
+@x64
 def aggregate_pass_at_k(n, c, k, axis=-1):
     """Mean pass@k over problems (the last axis by default)."""
     return jnp.mean(pass_at_k(n, c, k), axis=axis)
 
 
+@x64
 def task_loss(n, c, k, axis=-1):
     """T² task loss ``-log(mean_i pass_i@k)``; ``inf`` only if no problem was ever solved."""
     return -jnp.log(aggregate_pass_at_k(n, c, k, axis=axis))
 
 
+@x64
 def per_question_loss(p, k):
     """T²'s per-question loss ``-log(1 - (1 - p)^k)`` (``inf`` where ``p = 0``)."""
     p = jnp.asarray(p)

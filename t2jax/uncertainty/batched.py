@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-#: Rows per chunk when re-running the few refits the first pass left uncertified.
-RETRY_CHUNK = 8
+#: Rows per chunk when re-running the refits the first pass left uncertified, by platform:
+#: small on CPU (a slow row holds up only its own chunk), large on accelerators (the
+#: stragglers of a 100,000-row bootstrap run as a few wide batches, not thousands of narrow ones).
+RETRY_CHUNK = {"cpu": 8}
+RETRY_CHUNK_ACCELERATOR = 2048
+
+
+def retry_chunk(size: int) -> int:
+    """Chunk for re-running ``size`` rows on the default backend."""
+    return min(size, RETRY_CHUNK.get(jax.default_backend(), RETRY_CHUNK_ACCELERATOR))
 
 
 def map_rows(fn, arrays, chunk: int, mesh=None):
@@ -85,7 +94,7 @@ def _scatter(full, part, idx):
     return full
 
 
-def staged_refits(kernel, data, W, chunk: int, mesh=None):
+def staged_refits(kernel, data, W, chunk: int, mesh=None, timings=None):
     """Every row's global optimum, in three passes of decreasing size.
 
     1. Starts for all rows; the kernel's cheap refinement from the best start, a few
@@ -93,14 +102,37 @@ def staged_refits(kernel, data, W, chunk: int, mesh=None):
     2. The unconverged few: the same, with the full iteration budget.
     3. Any still uncertified, or whose starts show a second basin: refinement from
        every start, keeping the best.
+
+    Passes 2 and 3 run on the rows that need them only, gathered on the host once per
+    pass. ``timings`` (a dict) receives the seconds and row count of each pass.
     """
-    starts, valid = starts_batch(kernel, data, W, 2, chunk, mesh)
-    out = refine_batch(kernel, data, W, starts, valid, kernel.quick_iterations, False, chunk, mesh)
-    # the few stragglers: small, fixed-size chunks on one device (results do not depend on placement)
-    retry = lambda it, every: lambda w, s, v: refine_batch(kernel, data, w, s, v, it, every, RETRY_CHUNK)
-    out = on_subset(retry(200, False), ~np.asarray(out[-1]), out, W, starts, valid)
+    clock = _Clock(timings)
+    starts, valid = clock("grid", W.shape[0], starts_batch(kernel, data, W, 2, chunk, mesh))
+    out = clock("quick", W.shape[0], refine_batch(kernel, data, W, starts, valid, kernel.quick_iterations, False,
+                                                  chunk, mesh))
+
+    def retry(it, every):  # the stragglers: fixed-size chunks on one device (results do not depend on placement)
+        return lambda w, s, v: refine_batch(kernel, data, w, s, v, it, every, retry_chunk(w.shape[0]))
+
+    todo = ~np.asarray(out[-1])
+    out = clock("retry", int(todo.sum()), on_subset(retry(200, False), todo, out, W, starts, valid))
     todo = ~np.asarray(out[-1]) | np.asarray(valid)[:, 1:].any(axis=1)
-    return on_subset(retry(500, True), todo, out, W, starts, valid)
+    return clock("all_starts", int(todo.sum()), on_subset(retry(500, True), todo, out, W, starts, valid))
+
+
+class _Clock:
+    """Per-pass wall time (blocking on each pass's outputs only when timings are asked for)."""
+
+    def __init__(self, timings):
+        self.timings, self.last = timings, time.perf_counter()
+
+    def __call__(self, name, rows, out):
+        if self.timings is not None:
+            jax.block_until_ready(out)
+            now = time.perf_counter()
+            self.timings[name] = {"seconds": now - self.last, "rows": rows}
+            self.last = now
+        return out
 
 
 def row_blocks(R: int, unit: int, progress):

@@ -121,7 +121,7 @@ def bootstrap_weights(runs: Runs, n_resamples: int, seed: int, resample: str, gr
 
 def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, resample: str = "points", groups=None,
               law="chinchilla", delta: float = 1e-3, resolution=None, chunk: int = 128, weights=None, devices=None,
-              progress=None, ks=None) -> BootstrapResult:
+              progress=None, ks=None, timings=None) -> BootstrapResult:
     """Refit on ``n_resamples`` bootstrap resamples (seeded).
 
     Args:
@@ -143,6 +143,8 @@ def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, resa
         Resamples are then refitted in a few host-side blocks of whole chunks, which
         does not change any number.
       ks: pass@k laws: the k values (default as in :func:`t2jax.fit`).
+      timings: a dict to receive seconds and rows per refit pass (grid, quick, retry,
+        all_starts), for benchmarks.
     """
     law = get_law(law)
     if law.family == "t2-beta":
@@ -153,12 +155,12 @@ def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, resa
     kernel = get_kernel(method)
     runs = power_sum_runs(data, law, ks)
     return _power_sum_bootstrap(runs, law, kernel, n_resamples, seed, resample, groups, delta, resolution, chunk,
-                                weights, devices, progress)
+                                weights, devices, progress, timings)
 
 
 @x64
 def _power_sum_bootstrap(runs, law, kernel, n_resamples, seed, resample, groups, delta, resolution, chunk, weights,
-                         devices, progress) -> BootstrapResult:
+                         devices, progress, timings) -> BootstrapResult:
     W = bootstrap_weights(runs, n_resamples, seed, resample, groups) if weights is None else np.asarray(weights, np.float64)
     if W.ndim != 2 or W.shape[1] != len(runs):
         raise T2JaxError(f"weights must be (resamples, {len(runs)}); got {W.shape}")
@@ -170,7 +172,7 @@ def _power_sum_bootstrap(runs, law, kernel, n_resamples, seed, resample, groups,
     chunk = max(1, min(chunk, W.shape[0]))  # independent of the device count: same numbers anywhere
     start = time.perf_counter()
     blocks = row_blocks(W.shape[0], chunk * (mesh.size if mesh is not None else 1), progress)
-    parts = [staged_refits(kernel, data, jnp.asarray(W[b]), chunk, mesh=mesh) for b in blocks]
+    parts = [staged_refits(kernel, data, jnp.asarray(W[b]), chunk, mesh=mesh, timings=timings) for b in blocks]
     out = tuple(np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(len(parts[0])))
     coef, theta, value, converged = kernel.unpack(out, len(law.coefficients))
     seconds = time.perf_counter() - start

@@ -14,12 +14,14 @@ SCRIPT = textwrap.dedent(
     import jax, numpy as np, pandas as pd
     from t2jax import load_runs
     from t2jax.uncertainty import bootstrap
-    assert len(jax.devices()) == 4, jax.devices()
+    cpus = jax.devices("cpu")  # forced host devices, whatever the default backend
+    assert len(cpus) == 4, cpus
+    jax.config.update("jax_default_device", cpus[0])
     frame = pd.read_csv(sys.argv[1]).sort_values("loss").iloc[:-5]
     runs = load_runs(frame, n_col="Model Size", flops_col="Training FLOP", loss_col="loss")
     for method in ("varpro", "approach3"):
-        one = bootstrap(runs, method, 200, seed=2, chunk=32, devices=jax.devices()[:1])
-        four = bootstrap(runs, method, 200, seed=2, chunk=32)
+        one = bootstrap(runs, method, 200, seed=2, chunk=32, devices=cpus[:1])
+        four = bootstrap(runs, method, 200, seed=2, chunk=32, devices=cpus)
         assert one.n_failed == 0 and four.n_failed == 0
         assert np.array_equal(one.draws.to_numpy(float), four.draws.to_numpy(float)), method
     print("identical")
