@@ -61,3 +61,23 @@ def test_backtest_cli(tmp_path, capsys):
     assert out["summary"][0]["law"] == "beta-nd" and out["summary"][0]["scored"] > 0
     assert main(["backtest", str(path), "--holdout", "D > 0", "--laws", "beta-nd"]) == 2
     assert "leaves 0 training" in capsys.readouterr().err
+
+
+
+def test_leave_one_out_runs_from_the_cli(tmp_path, capsys):
+    """`backtest --leave-one-out N` used to fail on numpy 2 reprs inside the pandas query."""
+    import json
+
+    from t2jax.fitting.backtest import leave_one_out_splits
+    from t2jax.laws.simulate import synthetic_t2
+
+    s = synthetic_t2(sizes=np.geomspace(2e7, 9e8, 3), n_samples=64, n_questions=24, seed=3).samples
+    splits = leave_one_out_splits(s, "N")
+    assert len(splits) == 3 and "np." not in "".join(splits)
+    rows = [{"model": m, "problem_idx": int(p), "N_params": s.N[i], "D_tokens": s.D[i], "n_samples": s.n[i, j],
+             "n_correct": s.c[i, j]} for i, m in enumerate(s.checkpoints) for j, p in enumerate(s.problems)]
+    path = tmp_path / "counts.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert main(["backtest", str(path), "--leave-one-out", "N", "--laws", "t2-loss", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["holdout"] == splits and result["summary"][0]["law"] == "t2-loss"
