@@ -17,12 +17,14 @@ OFF = ("", "0", "off", "none", "false")
 
 
 def default_cache_dir() -> Optional[Path]:
-    """``$T2JAX_CACHE_DIR``, else ``$XDG_CACHE_HOME/t2jax/jax`` (``~/.cache/t2jax/jax``); None when disabled."""
+    """``$T2JAX_CACHE_DIR``, else ``$XDG_CACHE_HOME/t2jax/jax-VERSION`` (``~/.cache/...``); None when disabled."""
     value = os.environ.get(ENV)
     if value is not None:
         return None if value.strip().lower() in OFF else Path(value).expanduser()
+    import jax
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "t2jax" / "jax"
+    return Path(base) / "t2jax" / f"jax-{jax.__version__}"  # one folder per JAX version
 
 
 def enable_compilation_cache(path=None) -> Optional[Path]:

@@ -1,4 +1,9 @@
 import os
+
+# The suite runs the CLI in-process: keep JAX's persistent compilation cache (which the CLI
+# turns on) out of the test process, so no test reads programs written by another run.
+# tests/test_cache.py exercises the cache in fresh processes with their own folders.
+os.environ["T2JAX_CACHE_DIR"] = "off"
 from pathlib import Path
 
 import pytest

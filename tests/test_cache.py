@@ -13,7 +13,7 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
         assert default_cache_dir() is None and enable_compilation_cache() is None
     monkeypatch.delenv("T2JAX_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert default_cache_dir() == tmp_path / "xdg" / "t2jax" / "jax"
+    assert default_cache_dir() == tmp_path / "xdg" / "t2jax" / f"jax-{jax.__version__}"
 
 
 def test_importing_t2jax_leaves_jax_config_alone(tmp_path):
@@ -32,3 +32,25 @@ def test_enable_sets_the_folder(tmp_path):
         assert jax.config.jax_compilation_cache_dir == str(tmp_path / "jax")
     finally:
         jax.config.update("jax_compilation_cache_dir", before)
+
+
+def test_cli_twice_with_a_fresh_cache(tmp_path):
+    """The CLI writes its compiled programs to the cache and a second run reads them back."""
+    import os
+    import subprocess
+    import sys
+
+    import t2jax
+
+    frame = t2jax.synthetic_isoflop_runs({"E": 1.8, "A": 400.0, "B": 2000.0, "alpha": 0.34, "beta": 0.37}, noise=0.01)
+    path = tmp_path / "runs.csv"
+    path.write_text("N,D,loss\n" + "\n".join(f"{n},{d},{l}" for n, d, l in zip(frame.N, frame.D, frame.loss)))
+    env = dict(os.environ, T2JAX_CACHE_DIR=str(tmp_path / "cache"))
+    outs = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-m", "t2jax.cli", "fit", str(path), "--json"], capture_output=True,
+                              text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outs.append(proc.stdout)
+    assert any((tmp_path / "cache").iterdir())
+    assert outs[0] == outs[1]
