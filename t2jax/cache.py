@@ -1,9 +1,10 @@
 """JAX's persistent compilation cache, so a second run skips compilation.
 
-The command line turns it on for itself. Library users opt in with
-:func:`enable_compilation_cache` (it sets JAX's global configuration, so t2jax never
-does it behind their back). ``T2JAX_CACHE_DIR`` moves the cache; ``T2JAX_CACHE_DIR=off``
-(or ``0``, ``none``) disables it.
+Opt-in everywhere: the command line uses it when ``T2JAX_CACHE_DIR`` names a folder;
+library users call :func:`enable_compilation_cache` (it sets JAX's global
+configuration, so t2jax never does it behind their back). ``T2JAX_CACHE_DIR=off`` (or
+``0``, ``none``) disables it. It is not on by default because processes that turned it
+on mid-run were seen to crash inside JAX's cache reads and writes (jax 0.10.2, CPU).
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ def default_cache_dir() -> Optional[Path]:
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "t2jax" / f"jax-{jax.__version__}"  # one folder per JAX version
+
+
+def cli_cache_requested() -> bool:
+    """Whether ``T2JAX_CACHE_DIR`` names a cache folder (the command line's opt-in)."""
+    value = os.environ.get(ENV)
+    return value is not None and value.strip().lower() not in OFF
 
 
 def enable_compilation_cache(path=None) -> Optional[Path]:

@@ -186,10 +186,11 @@ def _demo(args) -> int:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    from t2jax.cache import enable_compilation_cache
+    from t2jax.cache import cli_cache_requested, enable_compilation_cache
     from t2jax.errors import T2JaxError
 
-    enable_compilation_cache()  # T2JAX_CACHE_DIR moves it; T2JAX_CACHE_DIR=off disables it
+    if cli_cache_requested():  # opt-in: T2JAX_CACHE_DIR=/some/folder
+        enable_compilation_cache()
 
     try:
         with warnings.catch_warnings(record=True) as caught:

@@ -1,8 +1,7 @@
 import os
 
-# The suite runs the CLI in-process: keep JAX's persistent compilation cache (which the CLI
-# turns on) out of the test process, so no test reads programs written by another run.
-# tests/test_cache.py exercises the cache in fresh processes with their own folders.
+# Keep JAX's persistent compilation cache (opt-in through this variable) out of the test
+# process; tests/test_cache.py exercises it in fresh processes with their own folders.
 os.environ["T2JAX_CACHE_DIR"] = "off"
 from pathlib import Path
 
