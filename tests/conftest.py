@@ -20,21 +20,6 @@ def shared_file(relative: str) -> Path:
     return path
 
 
-#: Reproducibility across chunkings and blocks: bitwise on CPU; on accelerators, batched
-#: kernels may reassociate sums by batch shape, so 1e-6 relative (far below any interval width).
-ACCELERATOR_RTOL = 1e-6
-
-
-def assert_reproduced(a, b):
-    import jax
-    import numpy as np
-
-    if jax.default_backend() == "cpu":
-        np.testing.assert_array_equal(a, b)
-    else:
-        np.testing.assert_allclose(a, b, rtol=ACCELERATOR_RTOL, atol=1e-12)
-
-
 @pytest.fixture(scope="session")
 def epoch_runs():
     import pandas as pd
