@@ -23,6 +23,9 @@ from t2jax.allocation import (
     fit_allocation_intervals,
     frontier,
     frontier_band,
+    TargetAllocation,
+    target_accuracy_allocation,
+    target_loss_allocation,
 )
 from t2jax.cache import enable_compilation_cache
 from t2jax.data import (
@@ -97,5 +100,6 @@ __all__ = [
     "fit_allocation_intervals", "fit_beta_binomial", "fit_beta_link", "fit_t2", "fit_t2_beta", "frontier",
     "frontier_band", "get_law", "isoflop", "law_names", "load_answer_nll", "load_chinchilla", "load_runs",
     "load_samples", "observed_pass_at_k", "optimal_exponents", "pass_at_k", "pass_k_table", "posterior",
-    "power_sum_law", "register", "synthetic_isoflop_runs", "synthetic_t2", "task_loss", "task_runs", "varpro",
+    "power_sum_law", "register", "synthetic_isoflop_runs", "synthetic_t2", "TargetAllocation", "target_accuracy_allocation", "target_loss_allocation",
+    "task_loss", "task_runs", "varpro",
 ]  # fmt: skip

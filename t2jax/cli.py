@@ -12,6 +12,7 @@ import sys
 import warnings
 
 from t2jax.laws.registry import LAWS, law_names, method_names
+from t2jax.report.text import allocation_text, emit_json, fit_text, target_text
 
 
 def _data_options(p, *, t2_defaults: bool):
@@ -22,7 +23,7 @@ def _data_options(p, *, t2_defaults: bool):
     p.add_argument("--problem-col", default="problem_idx", help="counts: problem label column")
     p.add_argument("--samples-col", default="n_samples", help="counts: samples drawn per problem")
     p.add_argument("--correct-col", default="n_correct", help="counts: correct samples per problem")
-    p.add_argument("--query", help="counts: pandas row filter, e.g. \"benchmark == 'GSM8K'\"")
+    p.add_argument("--query", help="pandas row filter applied first, e.g. \"benchmark == 'GSM8K'\"")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -46,20 +47,28 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--delta", type=float, default=None, help="Huber threshold (approach3; varpro --loss huber)")
     f.add_argument("--loss", choices=["squared", "huber"], default=None, help="varpro objective")
     f.add_argument("--resolution", type=int, default=None, help="exponent grid points per axis")
-    f.add_argument("--bootstrap", type=int, default=0, metavar="R", help="R bootstrap refits (additive power laws, t2-beta)")
+    f.add_argument("--bootstrap", type=int, default=None, metavar="R", help="R bootstrap refits (additive power laws, t2-beta)")
     f.add_argument("--resample", choices=["points", "groups"], default="points",
                    help="bootstrap unit: runs, or whole groups (--group-col; checkpoints for counts)")
     f.add_argument("--seed", type=int, default=0, help="seed of every random step")
     f.add_argument("--bayes", action="store_true", help="NUTS posterior (4 chains x 1,000 draws)")
     f.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
 
-    a = sub.add_parser("allocate", help="optimal (N, D, k) for a fitted T² law")
-    a.add_argument("--fit", required=True, help="JSON written by 't2jax fit --law t2-... --json'")
-    a.add_argument("--train-flops", type=float, required=True, help="training budget: 6 N D <= this")
+    a = sub.add_parser("allocate", help="optimal (N, D, k) for a fitted law: best quality for a budget, or "
+                                        "least lifetime compute for a quality target")
+    a.add_argument("--fit", required=True, help="JSON written by 't2jax fit ... --json'")
+    a.add_argument("--train-flops", type=float, help="training budget: 6 N D <= this")
     a.add_argument("--inference-flops", type=float, help="per-query inference budget: 2 N k <= this")
-    a.add_argument("--tokens-per-sample", type=float, help="deployment form: T tokens per sample")
-    a.add_argument("--queries", type=float, help="deployment form: Q queries served")
+    a.add_argument("--tokens-per-sample", type=float,
+                   help="deployment form / pass@k target: T tokens per sample")
+    a.add_argument("--queries", type=float, help="deployment form / pass@k target: Q queries served")
+    a.add_argument("--target-loss", type=float, help="least 6ND + 2NT reaching this loss (loss laws; needs --inference-tokens)")
+    a.add_argument("--inference-tokens", type=float, help="loss target: T lifetime inference tokens")
+    a.add_argument("--target-accuracy", type=float,
+                   help="least 6ND + 2NkTQ reaching this pass@k (T² laws; needs --tokens-per-sample, --queries)")
+    a.add_argument("--max-k", type=float, default=1e6, help="pass@k target: largest k searched (default 1e6)")
     a.add_argument("--integer-k", action="store_true", help="restrict k to whole numbers")
+    a.add_argument("--level", type=float, default=0.95, help="interval level for fits with draws (default 0.95)")
     a.add_argument("--json", action="store_true", help="print the result as JSON")
 
     b = sub.add_parser("backtest", help="fit laws on some checkpoints, score pass@k of the held-out ones")
@@ -72,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="fit the embedded Chinchilla runs and a synthetic T² study")
     d.add_argument("--out", default="t2jax-demo", help="output folder (default t2jax-demo)")
+    d.add_argument("--force", action="store_true", help="overwrite the demo's files in an existing --out folder")
     return p
 
 
@@ -81,7 +91,8 @@ def _load(args, law):
 
     if law.data == "runs":
         return load_runs(args.path, n_col=args.n_col or "N", d_col=args.d_col, flops_col=args.flops_col,
-                         loss_col=args.loss_col, budget_col=args.budget_col, group_col=args.group_col)
+                         loss_col=args.loss_col, budget_col=args.budget_col, group_col=args.group_col,
+                         query=args.query)
     if getattr(args, "flops_col", None):
         raise T2JaxError("repeated-sampling counts take a tokens column (--d-col), not --flops-col")
     return load_samples(args.path, checkpoint_col=args.checkpoint_col, problem_col=args.problem_col,
@@ -100,9 +111,19 @@ def _ks(text):
         raise T2JaxError(f"--ks must be comma-separated numbers, got {text!r}") from None
 
 
+def _check_fit_options(args) -> None:
+    from t2jax.validate import check_count, check_level, check_seed
+
+    check_seed(args.seed)
+    check_level(args.level)
+    if args.bootstrap is not None:
+        check_count("--bootstrap", args.bootstrap)
+
+
 def _fit(args) -> int:
     import t2jax
 
+    _check_fit_options(args)
     law = t2jax.get_law(args.law)
     options = {k: v for k, v in (("delta", args.delta), ("loss", args.loss), ("resolution", args.resolution)) if v is not None}
     data, ks = _load(args, law), _ks(args.ks)
@@ -116,61 +137,86 @@ def _fit(args) -> int:
         extra["posterior"] = t2jax.posterior(data, law=law, method=args.method, seed=args.seed, **kw).to_dict(args.level, seed=args.seed)
     out = result.to_dict() | extra
     if args.json:
-        print(json.dumps(out, indent=2))
+        emit_json(out)
         return 0
-    print(f"{result.method} fit of {result.n_points} points (law {result.law}); converged: {result.converged}")
-    for k, v in result.params.items():
-        print(f"  {k:>7} = {v:.6g}")
-    print(f"  objective = {result.objective:.6g}")
-    if "parametric" in out:
-        e = out["parametric"]["exponents"]
-        print(f"  parametric (varpro) implies N* ~ C^{e['N']:.4f}, D* ~ C^{e['D']:.4f}")
-    for name, block in extra.items():
-        print(f"  {name} {100 * block['level']:.0f}% intervals:")
-        for param, row in block["intervals"].items():
-            print(f"    {param:>7}: {row['lower']:.6g} .. {row['upper']:.6g}  (median {row['median']:.6g})")
+    print(fit_text(out))
+    return 0
+
+
+def _read_fit(path):
+    import t2jax
+    from t2jax.errors import T2JaxError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh, parse_constant=lambda c: float(c))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise T2JaxError(f"{path} is not JSON text: {exc}") from None
+    return t2jax.FitResult.from_dict(data)
+
+
+def _target(args, fit) -> int:
+    import t2jax
+    from t2jax.errors import T2JaxError
+
+    if args.train_flops is not None or args.inference_flops is not None:
+        raise T2JaxError("a quality target replaces the budgets: drop --train-flops/--inference-flops")
+    if args.target_loss is not None:
+        if args.target_accuracy is not None or args.inference_tokens is None:
+            raise T2JaxError("--target-loss takes --inference-tokens (lifetime inference tokens), not --target-accuracy")
+        result = t2jax.target_loss_allocation(fit, args.target_loss, args.inference_tokens, level=args.level)
+    else:
+        if args.tokens_per_sample is None or args.queries is None:
+            raise T2JaxError("--target-accuracy takes --tokens-per-sample and --queries")
+        result = t2jax.target_accuracy_allocation(fit, args.target_accuracy, args.tokens_per_sample, args.queries,
+                                                  integer_k=args.integer_k, max_k=args.max_k, level=args.level)
+    out = result.to_dict()
+    if args.json:
+        emit_json(out)
+        return 0
+    print(target_text(out))
     return 0
 
 
 def _allocate(args) -> int:
     import t2jax
     from t2jax.errors import T2JaxError
+    from t2jax.validate import check_level
 
-    try:
-        with open(args.fit) as fh:
-            data = json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise T2JaxError(f"{args.fit} is not JSON: {exc}") from None
-    fit = t2jax.FitResult.from_dict(data)
+    check_level(args.level)
+    fit = _read_fit(args.fit)
+    if args.target_loss is not None or args.target_accuracy is not None:
+        return _target(args, fit)
+    if args.train_flops is None:
+        raise T2JaxError("give --train-flops (a budget) or --target-loss / --target-accuracy (a quality target)")
     result = t2jax.allocate(fit, args.train_flops, args.inference_flops, tokens_per_sample=args.tokens_per_sample,
                             queries=args.queries, integer_k=args.integer_k)
     out = result.to_dict()
-    tables = t2jax.fit_allocation_intervals(fit, args.train_flops, args.inference_flops, integer_k=args.integer_k)
+    tables = t2jax.fit_allocation_intervals(fit, args.train_flops, args.inference_flops, args.level,
+                                            tokens_per_sample=args.tokens_per_sample, queries=args.queries,
+                                            integer_k=args.integer_k)
     if tables:
         out["intervals"] = {name: table.to_dict(orient="index") for name, table in tables.items()}
     if args.json:
-        print(json.dumps(out, indent=2))
+        emit_json(out)
         return 0
-    b = out["chinchilla_baseline"]
-    print(f"{'':>12} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'pass@k':>8}")
-    print(f"{'T2-optimal':>12} {out['N']:10.3g} {out['D']:10.3g} {out['k']:8.3g} {out['tokens_per_param']:8.3g} {out['accuracy']:8.4f}")
-    print(f"{'Chinchilla':>12} {b['N']:10.3g} {b['D']:10.3g} {b['k']:8.3g} {b['tokens_per_param']:8.3g} {b['accuracy']:8.4f}")
-    for name, table in out.get("intervals", {}).items():
-        print(f"95% intervals of the T²-optimal allocation over {name} draws:")
-        for q, row in table.items():
-            print(f"  {q:>16}: {row['lower']:.4g} .. {row['upper']:.4g}  (median {row['median']:.4g})")
+    print(allocation_text(out, args.level))
     return 0
 
 
 def _backtest(args) -> int:
     from t2jax.fitting.backtest import backtest_splits, leave_one_out_splits, summarise
 
+    from t2jax.errors import T2JaxError
+
     samples = _load(args, LAWS["t2-loss"])
     laws = [law.strip() for law in args.laws.split(",") if law.strip()]
+    if not laws:
+        raise T2JaxError(f"--laws names no law; choose from {', '.join(law_names(data='samples'))}")
     splits = leave_one_out_splits(samples, args.leave_one_out) if args.leave_one_out else [args.holdout]
     summary = summarise(backtest_splits(samples, splits, laws))
     if args.json:
-        print(json.dumps({"holdout": splits, "summary": summary.to_dict(orient="records")}, indent=2))
+        emit_json({"holdout": splits, "summary": summary.to_dict(orient="records")})
     else:
         print(f"held out: {', '.join(splits)}; score: mean |L_hat - L| / L with L = -log pass@k")
         print(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
@@ -180,7 +226,7 @@ def _backtest(args) -> int:
 def _demo(args) -> int:
     from t2jax.report.demo import print_summary, run_demo
 
-    print_summary(run_demo(args.out), args.out)
+    print_summary(run_demo(args.out, force=args.force), args.out)
     return 0
 
 

@@ -44,6 +44,7 @@ CALLS = {
     "observed_pass_at_k": lambda: t2jax.observed_pass_at_k(t2jax.synthetic_t2(n_samples=16, n_questions=8).samples, [1, 4]),
     "allocate": lambda: t2jax.allocate(t2jax.FitResult("t", "t2-beta", t2jax.laws.T2_TRUTH, 0.0, 1, True),
                                        2.56e19, 2e9).to_dict(),
+    "target_loss_allocation": lambda: t2jax.target_loss_allocation(PARAMS, 2.0, 1e12).to_dict(),
 }
 
 

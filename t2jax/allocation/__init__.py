@@ -12,8 +12,9 @@ from t2jax.allocation.draws import (
 )
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.allocation.t2 import Allocation, allocate, frontier
+from t2jax.allocation.target import TargetAllocation, target_accuracy_allocation, target_loss_allocation
 
 __all__ = [
     "Allocation", "allocate", "allocation_draws", "allocation_intervals", "fit_allocation_intervals", "frontier",
-    "frontier_band", "grid_zoom_max",
+    "frontier_band", "grid_zoom_max", "TargetAllocation", "target_accuracy_allocation", "target_loss_allocation",
 ]  # fmt: skip

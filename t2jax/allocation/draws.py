@@ -3,45 +3,56 @@ posterior draw in one vmapped program, and its intervals and frontier band."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from t2jax.allocation.t2 import check_budget, frontier_arrays, paper_optimum
+from t2jax.allocation.t2 import check_budget, check_grid, deployment_optimum, frontier_arrays, paper_optimum
 from t2jax.errors import T2JaxError
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
-from t2jax.uncertainty.derived import param_arrays, parameter_columns
+from t2jax.uncertainty.derived import DRAW_SOURCES, param_arrays, parameter_columns
 from t2jax.uncertainty.intervals import band, percentile_interval
 
-#: Result blocks of a fit (``FitResult.extras``) that may carry parameter draws.
-DRAW_SOURCES = ("bootstrap", "posterior")
 
 
 @x64
-def allocation_draws(draws: pd.DataFrame, law, train_flops: float, inference_flops: float, *,
-                     integer_k: bool = False, n_grid: int = 4096) -> pd.DataFrame:
-    """The paper's-form T²-optimal ``(N, D, k)`` for every draw of a T² law's parameters."""
+def allocation_draws(draws: pd.DataFrame, law, train_flops: float, inference_flops: Optional[float] = None, *,
+                     tokens_per_sample: Optional[float] = None, queries: Optional[float] = None,
+                     integer_k: bool = False, n_grid: Optional[int] = None) -> pd.DataFrame:
+    """The T²-optimal ``(N, D, k)`` for every draw of a T² law's parameters: the paper's
+    form (``inference_flops``), or the deployment form (``tokens_per_sample``, ``queries``;
+    a 128 x 128 grid plus zoom per draw by default)."""
     law = get_law(law)
     if law.accuracy is None:
         raise T2JaxError(f"law '{law.name}' has no k: allocation needs a T² law")
-    C_train, C_inf = check_budget("train_flops", train_flops), check_budget("inference_flops", inference_flops)
+    C_train = check_budget("train_flops", train_flops)
     p = param_arrays(draws, parameter_columns(draws))
-    N, D, k, acc = jax.vmap(lambda q: paper_optimum(q, law.name, C_train, C_inf, integer_k, n_grid))(p)
-    N, D, k, acc = (np.asarray(a) for a in (N, D, k, acc))
-    return pd.DataFrame({"N": N, "D": D, "k": k, "tokens_per_param": D / N, "accuracy": acc})
+    if tokens_per_sample is None and queries is None:
+        C_inf = check_budget("inference_flops", inference_flops)
+        solve = lambda q: paper_optimum(q, law.name, C_train, C_inf, integer_k, check_grid(n_grid or 4096))
+    else:
+        if inference_flops is not None or tokens_per_sample is None or queries is None:
+            raise T2JaxError("the deployment form takes tokens_per_sample and queries, and no inference_flops")
+        TQ = check_budget("tokens_per_sample", tokens_per_sample, "tokens") * check_budget("queries", queries, "queries")
+        solve = lambda q: deployment_optimum(q, law.name, C_train, TQ, integer_k, check_grid(n_grid or 128))
+    N, D, k, log_miss = (np.asarray(a) for a in jax.vmap(solve)(p))
+    return pd.DataFrame({"N": N, "D": D, "k": k, "tokens_per_param": D / N, "accuracy": -np.expm1(log_miss),
+                         "miss_rate": np.exp(log_miss)})
 
 
-def allocation_intervals(draws: pd.DataFrame, law, train_flops: float, inference_flops: float,
+def allocation_intervals(draws: pd.DataFrame, law, train_flops: float, inference_flops: Optional[float] = None,
                          level: float = 0.95, **kwargs) -> pd.DataFrame:
     """Percentile intervals of ``N*, D*, k*``, tokens per parameter and accuracy at the optimum."""
     return percentile_interval(allocation_draws(draws, law, train_flops, inference_flops, **kwargs), level)
 
 
-def fit_allocation_intervals(fit: FitResult, train_flops: float, inference_flops: float, level: float = 0.95,
-                             **kwargs) -> dict:
+def fit_allocation_intervals(fit: FitResult, train_flops: float, inference_flops: Optional[float] = None,
+                             level: float = 0.95, **kwargs) -> dict:
     """Allocation intervals from every draw set a fit carries (``extras["bootstrap"]`` or
     ``["posterior"]``, as written by ``t2jax fit --json``): source name -> table."""
     out = {}
@@ -63,9 +74,10 @@ def frontier_band(draws: pd.DataFrame, law, train_flops, inference_flops: float,
     p = param_arrays(draws, parameter_columns(draws))
     C = jnp.asarray(np.atleast_1d(np.asarray(train_flops, np.float64)))
     per_draw = lambda q: frontier_arrays(q, law.name, C, C_inf, integer_k, n_grid)
-    N, D, k, acc = (np.asarray(a) for a in jax.vmap(per_draw)(p))  # (draws, budgets)
+    N, D, k, log_miss = (np.asarray(a) for a in jax.vmap(per_draw)(p))  # (draws, budgets)
     rows = {"train_flops": np.asarray(C)}
-    for name, values in (("N", N), ("k", k), ("tokens_per_param", D / N), ("accuracy", acc)):
+    for name, values in (("N", N), ("k", k), ("tokens_per_param", D / N), ("accuracy", -np.expm1(log_miss)),
+                         ("miss_rate", np.exp(log_miss))):
         lo, hi = band(values, level)
         rows |= {f"{name}_lower": lo, f"{name}_median": np.median(values, axis=0), f"{name}_upper": hi}
     return pd.DataFrame(rows)

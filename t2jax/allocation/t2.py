@@ -9,7 +9,10 @@ with D and k, so both bind and the search is one-dimensional in N:
 :math:`T` tokens per sample; the search is over N and the training share
 :math:`s`: :math:`D = sC/6N`, :math:`k = (1-s)C/(2NTQ)`.
 
-Both are a dense vmapped grid plus zoom refinement (:mod:`t2jax.allocation.search`).
+Both are a dense vmapped grid plus zoom refinement (:mod:`t2jax.allocation.search`)
+of the law's stable :math:`-\log(1 - \mathrm{pass}@k)`, so optima stay resolved where
+pass@k rounds to 1 in float64; the miss rate :math:`1 - \mathrm{pass}@k` is reported
+beside the accuracy.
 The Chinchilla-optimal model for the same training budget, run with as many samples
 as the inference budget buys, is reported beside for comparison.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import warnings
 from typing import Optional
 
 import jax
@@ -26,10 +30,11 @@ import numpy as np
 
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.errors import T2JaxError
-from t2jax.fitting.result import FitResult
+from t2jax.fitting.result import FitResult, FitWarning, checked_params
 from t2jax.laws.chinchilla import compute_optimal
 from t2jax.laws.registry import get_law, law_names
 from t2jax.precision import x64
+from t2jax.validate import check_count
 
 MIN_N = 1e5  # smallest model the search considers (parameters)
 
@@ -41,18 +46,33 @@ class Allocation:
     N: float
     D: float
     k: float
-    accuracy: float
-    train_flops: float
-    inference_flops: float
+    miss_rate: float
+    inference_tokens: float  # tokens per sample times queries (1 in the paper's form: FLOPs per query)
+    budgets: dict
     baseline: dict
+
+    @property
+    def train_flops(self) -> float:
+        """``6 N D``, the training compute used."""
+        return 6.0 * self.N * self.D
+
+    @property
+    def inference_flops(self) -> float:
+        """``2 N k`` per query (paper's form) or ``2 N k T Q`` in all (deployment form)."""
+        return 2.0 * self.N * self.k * self.inference_tokens
 
     @property
     def tokens_per_param(self) -> float:
         return self.D / self.N
 
     @property
+    def accuracy(self) -> float:
+        return 1.0 - self.miss_rate
+
+    @property
     def loss(self) -> float:
-        return float(-np.log(self.accuracy))
+        """Task loss ``-log pass@k``."""
+        return float(-np.log1p(-self.miss_rate))
 
     def to_dict(self) -> dict:
         return {
@@ -61,9 +81,11 @@ class Allocation:
             "k": self.k,
             "tokens_per_param": self.tokens_per_param,
             "accuracy": self.accuracy,
+            "miss_rate": self.miss_rate,
             "loss": self.loss,
             "train_flops": self.train_flops,
             "inference_flops": self.inference_flops,
+            "budgets": self.budgets,
             "chinchilla_baseline": self.baseline,
         }
 
@@ -71,7 +93,13 @@ class Allocation:
 def _params(fit: FitResult):
     if get_law(fit.law).accuracy is None:
         raise T2JaxError(f"law '{fit.law}' has no k: allocate needs a T² law ({', '.join(law_names(accuracy=True))})")
-    return {k: jnp.asarray(v, jnp.float64) for k, v in fit.params.items()}
+    params = checked_params(fit.law, fit.params)
+    if fit.at_bound or not fit.converged:
+        problem = "did not converge" if not fit.converged else f"has {', '.join(fit.at_bound)} at a bound"
+        warnings.warn(f"allocating from a {fit.law} fit that {problem}: the optimum extrapolates an "
+                      "ill-determined law; check the fit (more data, other k values or law) first", FitWarning,
+                      stacklevel=3)
+    return {k: jnp.asarray(v, jnp.float64) for k, v in params.items()}
 
 
 def _ks(k, integer_k):
@@ -80,27 +108,27 @@ def _ks(k, integer_k):
 
 @functools.partial(jax.jit, static_argnames=("law", "integer_k", "n_grid"))
 def paper_optimum(params, law, C_train, C_inf, integer_k, n_grid):
-    """Paper's-form optimum ``(N, D, k, accuracy)`` of law ``law`` (a name) at ``params``:
-    both budgets bind, so the search is over ``log N`` alone."""
-    accuracy = get_law(law).accuracy
+    """Paper's-form optimum ``(N, D, k, log miss rate)`` of law ``law`` (a name) at
+    ``params``: both budgets bind, so the search is over ``log N`` alone."""
+    spec = get_law(law)
 
     def score(x):
         N = jnp.exp(x[0])
         k = _ks(C_inf / (2.0 * N), integer_k)
-        return jnp.where(k >= 1.0, accuracy(params, N, C_train / (6.0 * N), k), -jnp.inf)
+        return jnp.where(k >= 1.0, -spec.log_miss_rate(params, N, C_train / (6.0 * N), k), -jnp.inf)
 
     lo = jnp.log(jnp.array([MIN_N]))
     hi = jnp.log(jnp.array([C_inf / 2.0]))
     x, v = grid_zoom_max(score, lo, hi, (n_grid,))
     N = jnp.exp(x[0])
-    return N, C_train / (6.0 * N), _ks(C_inf / (2.0 * N), integer_k), v
+    return N, C_train / (6.0 * N), _ks(C_inf / (2.0 * N), integer_k), -v
 
 
 @functools.partial(jax.jit, static_argnames=("law", "integer_k", "n_grid"))
 def deployment_optimum(params, law, C, TQ, integer_k, n_grid):
-    """Deployment-form optimum ``(N, D, k, accuracy)``: one budget ``6ND + 2NkTQ = C``,
-    searched over ``log N`` and the training share."""
-    accuracy = get_law(law).accuracy
+    """Deployment-form optimum ``(N, D, k, log miss rate)``: one budget
+    ``6ND + 2NkTQ = C``, searched over ``log N`` and the training share."""
+    spec = get_law(law)
 
     def split(x):
         N, s = jnp.exp(x[0]), x[1]
@@ -108,13 +136,13 @@ def deployment_optimum(params, law, C, TQ, integer_k, n_grid):
 
     def score(x):
         N, D, k = split(x)
-        return jnp.where(k >= 1.0, accuracy(params, N, D, k), -jnp.inf)
+        return jnp.where(k >= 1.0, -spec.log_miss_rate(params, N, D, k), -jnp.inf)
 
     lo = jnp.array([jnp.log(MIN_N), 1e-6])
     hi = jnp.array([jnp.log(C / (2.0 * TQ)), 1.0 - 1e-9])
     x, v = grid_zoom_max(score, lo, hi, (n_grid, n_grid))
     N, D, k = split(x)
-    return N, D, k, v
+    return N, D, k, -v
 
 
 def _baseline(fit, params, C_train, k_of_N, integer_k):
@@ -122,26 +150,37 @@ def _baseline(fit, params, C_train, k_of_N, integer_k):
     N, D = compute_optimal(params, C_train)
     k = _ks(k_of_N(N, D), integer_k)
     k_used = jnp.maximum(k, 1.0)
-    acc = spec.accuracy(params, N, D, k_used)
+    log_miss = spec.log_miss_rate(params, N, D, k_used)
     return {
         "N": float(N),
         "D": float(D),
         "k": float(k_used),
         "tokens_per_param": float(D / N),
-        "accuracy": float(acc),
+        "accuracy": float(-jnp.expm1(log_miss)),
+        "miss_rate": float(jnp.exp(log_miss)),
         "over_inference_budget": bool(k < 1.0),
     }
 
 
-def check_budget(name, value) -> float:
-    """``value`` as a positive, finite number of FLOPs (or a :class:`T2JaxError` naming ``name``)."""
+def check_budget(name, value, unit: str = "FLOPs"):
+    """``value`` (a number or an array) as positive, finite float64 (or a
+    :class:`T2JaxError` naming ``name`` and the first bad value)."""
     try:
-        value = float(value)
+        arr = np.asarray(value, np.float64)
     except (TypeError, ValueError):
-        raise T2JaxError(f"{name} must be a positive number of FLOPs; got {value!r}") from None
-    if not np.isfinite(value) or value <= 0:
-        raise T2JaxError(f"{name} must be a positive number of FLOPs; got {value}")
-    return value
+        raise T2JaxError(f"{name} must be a positive number of {unit}; got {value!r}") from None
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if bad.any():
+        raise T2JaxError(f"{name} must be a positive number of {unit}; got {arr.ravel()[np.argmax(bad.ravel())]:g}")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def check_train_budget(C_train) -> None:
+    """A training budget must allow one token per parameter for the smallest model."""
+    least = 6.0 * MIN_N * MIN_N
+    if np.any(np.asarray(C_train) < least):
+        raise T2JaxError(f"training budget {np.min(C_train):g} FLOPs is below {least:g}, the least that trains a "
+                         f"{MIN_N:g}-parameter model on one token per parameter")
 
 
 @x64
@@ -163,31 +202,43 @@ def allocate(
     points per axis (default 4,096 in the paper's form, 1,024 per axis in the
     deployment form, i.e. about a million candidates).
     """
-    params = _params(fit)
     C_train = check_budget("train_flops", train_flops)
     if tokens_per_sample is None and queries is None:
         if inference_flops is None:
             raise T2JaxError("give inference_flops (paper's form) or tokens_per_sample and queries (deployment form)")
         C_inf = check_budget("inference_flops", inference_flops)
+        check_train_budget(C_train)
         if C_inf < 2.0 * MIN_N:
             raise T2JaxError(f"inference_flops {C_inf:g} cannot run even one sample of a {MIN_N:g}-parameter model")
-        N, D, k, v = paper_optimum(params, fit.law, C_train, C_inf, integer_k, n_grid or 4096)
+        params = _params(fit)
+        N, D, k, v = paper_optimum(params, fit.law, C_train, C_inf, integer_k, check_grid(n_grid or 4096))
         base = _baseline(fit, params, C_train, lambda N, D: C_inf / (2.0 * N), integer_k)
+        TQ, budgets = 1.0, {"train_flops": C_train, "inference_flops_per_query": C_inf}
     else:
         if inference_flops is not None or tokens_per_sample is None or queries is None:
             raise T2JaxError("the deployment form takes tokens_per_sample and queries, and no inference_flops")
-        TQ = check_budget("tokens_per_sample", tokens_per_sample) * check_budget("queries", queries)
-        N, D, k, v = deployment_optimum(params, fit.law, C_train, TQ, integer_k, n_grid or 1024)
-        C_inf = float(2.0 * N * k * TQ)
+        TQ = check_budget("tokens_per_sample", tokens_per_sample, "tokens") * check_budget("queries", queries, "queries")
+        if C_train < 6.0 * MIN_N * MIN_N + 2.0 * MIN_N * TQ:
+            raise T2JaxError(f"deployment budget {C_train:g} FLOPs cannot train a {MIN_N:g}-parameter model on one "
+                             f"token per parameter and serve {TQ:g} tokens once")
+        params = _params(fit)
+        N, D, k, v = deployment_optimum(params, fit.law, C_train, TQ, integer_k, check_grid(n_grid or 1024))
         # Baseline: the same split of the budget, with the Chinchilla-optimal model for its training part.
+        C_inf = float(2.0 * N * k * TQ)
         base = _baseline(fit, params, float(6.0 * N * D), lambda N_, D_: C_inf / (2.0 * N_ * TQ), integer_k)
+        budgets = {"total_flops": C_train}
     if not np.isfinite(float(v)):
         raise T2JaxError("no feasible allocation: the budgets do not allow k >= 1")
-    return Allocation(float(N), float(D), float(k), float(v), C_train, float(C_inf), base)
+    return Allocation(float(N), float(D), float(k), float(np.exp(v)), TQ, budgets, base)
+
+
+def check_grid(n_grid) -> int:
+    """A search grid of at least 16 points per axis."""
+    return check_count("n_grid", n_grid, 16)
 
 
 def frontier_arrays(params, law: str, train_flops, C_inf, integer_k: bool, n_grid: int):
-    """``(N, D, k, accuracy)`` of the paper's-form optimum at each training budget (vmapped)."""
+    """``(N, D, k, log miss rate)`` of the paper's-form optimum at each training budget (vmapped)."""
     C = jnp.asarray(train_flops)
     return jax.vmap(lambda c: paper_optimum(params, law, c, C_inf, integer_k, n_grid))(C)
 
@@ -197,13 +248,15 @@ def frontier(fit: FitResult, train_flops, inference_flops: float, *, integer_k: 
     """Paper's-form optimum for each training budget: a DataFrame, one row per budget."""
     import pandas as pd
 
-    params = _params(fit)
     C_inf = check_budget("inference_flops", inference_flops)
-    C = jnp.asarray(np.asarray(train_flops, np.float64))
-    N, D, k, v = frontier_arrays(params, fit.law, C, C_inf, integer_k, n_grid)
+    C = np.atleast_1d(check_budget("train_flops", train_flops))
+    check_train_budget(C)
+    params = _params(fit)
+    C = jnp.asarray(C)
+    N, D, k, v = frontier_arrays(params, fit.law, C, C_inf, integer_k, check_grid(n_grid))
     Nc, Dc = compute_optimal(params, C)
     kc = jnp.maximum(_ks(C_inf / (2.0 * Nc), integer_k), 1.0)
-    acc_c = get_law(fit.law).accuracy(params, Nc, Dc, kc)
+    miss_c = jnp.exp(get_law(fit.law).log_miss_rate(params, Nc, Dc, kc))
     return pd.DataFrame(
         {
             "train_flops": np.asarray(C),
@@ -211,9 +264,11 @@ def frontier(fit: FitResult, train_flops, inference_flops: float, *, integer_k: 
             "D": np.asarray(D),
             "k": np.asarray(k),
             "tokens_per_param": np.asarray(D / N),
-            "accuracy": np.asarray(v),
+            "accuracy": -np.expm1(np.asarray(v)),
+            "miss_rate": np.exp(np.asarray(v)),
             "chinchilla_N": np.asarray(Nc),
             "chinchilla_k": np.asarray(kc),
-            "chinchilla_accuracy": np.asarray(acc_c),
+            "chinchilla_accuracy": 1.0 - np.asarray(miss_c),
+            "chinchilla_miss_rate": np.asarray(miss_c),
         }
     )

@@ -34,14 +34,33 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import gammaln
 
+from t2jax.errors import T2JaxError
 from t2jax.precision import x64
 
 PRODUCT_TERMS = 512
 
 
-@x64
 def pass_at_k(n, c, k):
-    """Unbiased pass@k per problem; broadcasts over ``n``, ``c``, ``k`` (requires k <= n)."""
+    """Unbiased pass@k per problem; broadcasts over ``n``, ``c``, ``k``. Requires whole
+    counts ``0 <= c <= n`` and ``1 <= k <= n`` (a :class:`T2JaxError` says where not)."""
+    import numpy as np
+
+    n, c, k = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (n, c, k)))
+    for name, values, low, high, rule in (("n", n, 1, None, "n >= 1"), ("c", c, 0, n, "0 <= c <= n"),
+                                          ("k", k, 1, n, "1 <= k <= n")):
+        bad = ~np.isfinite(values) | (values < low) | (values > (np.inf if high is None else high))
+        if name != "k":
+            bad |= values != np.round(values)
+        if bad.any():
+            i = int(np.flatnonzero(bad.ravel())[0])
+            raise T2JaxError(f"pass_at_k needs whole counts with {rule}; got n={n.ravel()[i]:g}, "
+                             f"c={c.ravel()[i]:g}, k={k.ravel()[i]:g} at flat index {i}")
+    return pass_at_k_unchecked(n, c, k)
+
+
+@x64
+def pass_at_k_unchecked(n, c, k):
+    """:func:`pass_at_k` without the argument checks (callers that masked invalid cells)."""
     n, c, k = jnp.broadcast_arrays(*(jnp.asarray(v, jnp.result_type(float)) for v in (n, c, k)))
     certain = n - c < k
     m, M = jnp.minimum(c, k), jnp.maximum(c, k)
@@ -56,16 +75,17 @@ def pass_at_k(n, c, k):
     return jnp.where(certain, 1.0, -jnp.expm1(log_ratio))
 
 
-@x64
 def aggregate_pass_at_k(n, c, k, axis=-1):
     """Mean pass@k over problems (the last axis by default)."""
-    return jnp.mean(pass_at_k(n, c, k), axis=axis)
+    return pass_at_k(n, c, k).mean(axis=axis)
 
 
-@x64
 def task_loss(n, c, k, axis=-1):
     """T² task loss ``-log(mean_i pass_i@k)``; ``inf`` only if no problem was ever solved."""
-    return -jnp.log(aggregate_pass_at_k(n, c, k, axis=axis))
+    import numpy as np
+
+    with np.errstate(divide="ignore"):
+        return -np.log(aggregate_pass_at_k(n, c, k, axis=axis))
 
 
 @x64

@@ -63,9 +63,37 @@ def read_table(source) -> pd.DataFrame:
     try:
         if path.endswith((".parquet", ".pq")):
             return pd.read_parquet(path)
+        _unique_header(path)
         return pd.read_csv(path)
     except (ValueError, OSError, ImportError) as exc:  # parser or engine failure
         raise T2JaxError(f"cannot read {path}: {exc}") from exc
+
+
+def _unique_header(path: str) -> None:
+    """pandas renames a repeated CSV column ('loss', 'loss.1'); refuse it instead."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8", errors="replace") as fh:
+        header = next(csv.reader(fh), [])
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise T2JaxError(f"{path}: column {', '.join(map(repr, repeated))} appears more than once in the header")
+
+
+def filter_rows(frame: pd.DataFrame, query: Optional[str]) -> pd.DataFrame:
+    """Rows of ``frame`` matching the pandas expression ``query`` (all rows when empty)."""
+    if not query:
+        return frame
+    try:
+        out = frame.query(query)
+    except Exception as exc:  # pandas raises many types for a bad expression
+        raise T2JaxError(f"query {query!r} is not a valid row filter on columns "
+                         f"{', '.join(map(str, frame.columns))}: {type(exc).__name__}: {exc}") from None
+    if not isinstance(out, pd.DataFrame):
+        raise T2JaxError(f"query {query!r} must be a row filter such as \"benchmark == 'GSM8K'\"")
+    if len(out) == 0:
+        raise T2JaxError(f"no rows match query {query!r}")
+    return out.reset_index(drop=True)
 
 
 def numeric_column(frame: pd.DataFrame, col: str, *, positive: bool = True) -> np.ndarray:
@@ -101,6 +129,7 @@ def load_runs(
     loss_col: str = "loss",
     budget_col: Optional[str] = None,
     group_col: Optional[str] = None,
+    query: Optional[str] = None,
 ) -> Runs:
     """Load and validate training runs.
 
@@ -112,8 +141,9 @@ def load_runs(
       loss_col: loss column.
       budget_col: nominal compute budget per run (IsoFLOP groups).
       group_col: optional label column for grouped resampling.
+      query: optional pandas row filter applied first, e.g. ``"loss < 4"``.
     """
-    frame = read_table(source)
+    frame = filter_rows(read_table(source), query)
     if d_col is not None and flops_col is not None:
         raise T2JaxError("give either a tokens column (d_col) or a FLOPs column (flops_col), not both")
     if len(frame) == 0:

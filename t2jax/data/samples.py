@@ -15,8 +15,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from t2jax.data.passk import pass_at_k
-from t2jax.data.runs import Runs, numeric_column, read_table
+from t2jax.data.passk import pass_at_k_unchecked
+from t2jax.data.runs import Runs, filter_rows, numeric_column, read_table
 from t2jax.errors import T2JaxError, first_rows
 from t2jax.precision import x64
 
@@ -83,9 +83,7 @@ def load_samples(
     """Load per-(checkpoint, problem) counts; ``query`` filters rows first (pandas syntax,
     e.g. ``"benchmark == 'GSM8K'"``). Checkpoints may cover different problems: absent
     pairs get ``n = 0`` and are left out of every average."""
-    frame = read_table(source)
-    if query:
-        frame = frame.query(query).reset_index(drop=True)
+    frame = filter_rows(read_table(source), query)
     if len(frame) == 0:
         raise T2JaxError("no rows" + (f" match {query!r}" if query else ""))
     n = numeric_column(frame, samples_col, positive=False)
@@ -155,7 +153,7 @@ def observed_pass_at_k(samples: Samples, ks) -> np.ndarray:
     each checkpoint was evaluated on."""
     ks = check_k(samples, ks)
     obs = samples.observed
-    per_problem = np.asarray(pass_at_k(np.where(obs, samples.n, 1.0)[:, None, :], samples.c[:, None, :], ks[None, :, None]))
+    per_problem = np.asarray(pass_at_k_unchecked(np.where(obs, samples.n, 1.0)[:, None, :], samples.c[:, None, :], ks[None, :, None]))
     return (per_problem * obs[:, None, :]).sum(-1) / obs.sum(-1)[:, None]
 
 

@@ -25,6 +25,9 @@ from t2jax.laws.registry import get_law, law_names
 
 
 def _power_sum(data, law: Law, method: str, **options) -> FitResult:
+    if method != "varpro" and "loss" in options:
+        raise T2JaxError(f"the loss option chooses varpro's objective; {method} has its own "
+                         "(approach3: Huber on log loss)")
     if method == "isoflop":
         return isoflop(data, **options)
     return (varpro if method == "varpro" else approach3)(data, law=law, **options)

@@ -36,6 +36,7 @@ from t2jax.fitting.problem import make_problem, raw_params
 from t2jax.fitting.result import FitResult
 from t2jax.laws.law import Law
 from t2jax.laws.power_sum import features, log_predict
+from t2jax.validate import check_count, check_positive
 
 DEFAULT_BOUNDS = (0.02, 2.0)
 DEFAULT_RESOLUTION = {1: 1024, 2: 128, 3: 64}
@@ -46,7 +47,7 @@ DEFAULT_STARTS = {"varpro": 4, "approach3": 6}
 def exponent_grids(law: Law, resolution, bounds) -> tuple:
     """One linear grid per exponent; ``resolution=None`` picks 128 for 2 exponents, 64 for 3."""
     J = len(law.exponents)
-    resolution = resolution or DEFAULT_RESOLUTION.get(J, 24)
+    resolution = DEFAULT_RESOLUTION.get(J, 24) if resolution is None else check_count("resolution", resolution, 2)
     lo, hi = bounds
     return tuple(jnp.linspace(lo, hi, resolution) for _ in range(J))
 
@@ -239,6 +240,8 @@ def fit_power_law(runs: Runs, law: Law, method: str, *, loss: str = "squared", d
     if method not in DEFAULT_STARTS:
         raise T2JaxError(f"additive power laws are fitted by {' or '.join(DEFAULT_STARTS)}, not {method!r}")
     n_starts = n_starts or DEFAULT_STARTS[method]
+    if method == "approach3" or loss == "huber":
+        delta = check_positive("delta (the Huber threshold)", delta)
     prob, X, y, w, grids = fit_inputs(runs, law, method, weights, resolution, bounds)
     if method == "varpro" and loss == "squared":
         coef, theta, value, converged = fit_sse(X, y, w, grids, n_starts)

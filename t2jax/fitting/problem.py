@@ -33,15 +33,27 @@ def covariates(runs: Runs, law: Law) -> np.ndarray:
 
 
 def make_problem(runs: Runs, law: Law, method: str) -> Problem:
-    n = len(runs)
-    if n < law.n_params:
-        raise T2JaxError(f"{method} needs at least {law.n_params} runs to fit {law.n_params} parameters; got {n}")
     X = covariates(runs, law)
     bad = ~np.isfinite(X).all(axis=1) | (X <= 0).any(axis=1) | ~np.isfinite(runs.loss) | (runs.loss <= 0)
     if bad.any():
         raise T2JaxError(f"{method}: covariates and loss must be finite and > 0; bad values at {first_rows(bad)}")
+    identifiable(law, X)
+    n = len(runs)
+    if n < law.n_params:
+        raise T2JaxError(f"{method} needs at least {law.n_params} runs to fit {law.n_params} parameters; got {n}")
     scale = np.exp(np.mean(np.log(X), axis=0))
     return Problem(X / scale, np.asarray(runs.loss, np.float64), scale)
+
+
+def identifiable(law: Law, X: np.ndarray) -> None:
+    """Refuse data that cannot pin down an exponent: each power term ``C x^-theta`` needs
+    at least 3 distinct values of its covariate, or it is indistinguishable from ``E``
+    (one value) or fitted exactly by any exponent (two)."""
+    for j, name in enumerate(law.covariates):
+        distinct = np.unique(X[:, j]).size
+        if distinct < 3:
+            raise T2JaxError(f"law '{law.name}' cannot be fitted: covariate {name} takes {distinct} distinct "
+                             f"value{'s' if distinct > 1 else ''}; its exponent needs at least 3")
 
 
 def raw_params(law: Law, coef, theta, scale) -> dict:

@@ -55,11 +55,11 @@ class FitResult:
         law = get_law(self.law)
         if law.has_k and k is None:
             raise T2JaxError(f"law '{self.law}' needs k (samples per question)")
-        args = [{"N": N, "D": D, "k": k}[c] for c in law.covariates]
+        args = [positive(c, {"N": N, "D": D, "k": k}[c]) for c in law.covariates]
         fn = getattr(law, which)
         if fn is None:
             raise T2JaxError(f"law '{self.law}' does not model task accuracy")
-        return x64(fn)(self.params, *(np.asarray(a, np.float64) for a in args))
+        return x64(fn)(self.params, *args)
 
     def predict(self, N, D=None, k=None):
         """The fitted quantity (a loss) at the law's covariates: ``(N, D)``, and ``k`` for T² laws."""
@@ -71,7 +71,7 @@ class FitResult:
 
     def optimal(self, C):
         """Compute-optimal ``(N*(C), D*(C))`` for training budgets ``C = 6 N D``."""
-        C = np.asarray(C, float)
+        C = positive("C", C)
         if self.law == "isoflop-power":
             p = self.params
             return p["N0"] * C ** p["a"], p["D0"] * C ** p["b"]
@@ -79,11 +79,15 @@ class FitResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "FitResult":
-        """Rebuild a result from :meth:`to_dict` output (e.g. ``t2jax fit --json``)."""
+        """Rebuild a result from :meth:`to_dict` output (e.g. ``t2jax fit --json``),
+        checking the law's parameter names, that each is a finite number, and its constraints."""
+        if not isinstance(data, dict):
+            raise T2JaxError(f"not a t2jax fit: expected a JSON object, got {type(data).__name__}")
         try:
             core = {k: data[k] for k in ("method", "law", "params", "objective", "n_points", "converged")}
         except KeyError as exc:
             raise T2JaxError(f"not a t2jax fit: key {exc.args[0]!r} is missing") from None
+        core["params"] = checked_params(core["law"], core["params"])
         extras = {k: v for k, v in data.items() if k not in core and k != "at_bound"}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FitWarning)
@@ -102,6 +106,49 @@ class FitResult:
         }
         out.update(_jsonable(self.extras))
         return out
+
+
+ISOFLOP_PARAMS = ("N0", "a", "D0", "b")  # Approach 2's power laws N* = N0 C^a, D* = D0 C^b
+
+
+def checked_params(law_name, params) -> dict:
+    """``params`` as floats, exactly the parameters of law ``law_name``, finite and within
+    the law's constraints (or a :class:`T2JaxError` naming the parameter)."""
+    if not isinstance(law_name, str):
+        raise T2JaxError(f"not a t2jax fit: 'law' must be a law name, got {law_name!r}")
+    names = ISOFLOP_PARAMS if law_name == "isoflop-power" else get_law(law_name).params
+    if not isinstance(params, dict):
+        raise T2JaxError(f"not a t2jax fit: 'params' must be an object of {', '.join(names)}")
+    missing, extra = [n for n in names if n not in params], [n for n in params if n not in names]
+    if missing or extra:
+        raise T2JaxError(f"parameters do not match law '{law_name}' ({', '.join(names)}): "
+                         + "; ".join(p for p in (missing and f"missing {', '.join(missing)}",
+                                                 extra and f"unexpected {', '.join(extra)}") if p))
+    out = {}
+    for name in names:
+        value = params[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise T2JaxError(f"parameter '{name}' must be a number, got {value!r}")
+        if not np.isfinite(value):
+            raise T2JaxError(f"parameter '{name}' is not finite ({value})")
+        kind = "real" if law_name == "isoflop-power" else get_law(law_name).constraint(name)
+        if (kind == "nonnegative" and value < 0) or (kind == "positive" and value <= 0) or (
+                kind == "unit" and not 0 < value <= 1):
+            raise T2JaxError(f"parameter '{name}' = {value} breaks its constraint ({kind}) in law '{law_name}'")
+        out[name] = float(value)
+    return out
+
+
+def positive(name: str, values) -> np.ndarray:
+    """``values`` as a float64 array of finite, positive numbers (or a :class:`T2JaxError`)."""
+    try:
+        arr = np.asarray(values, np.float64)
+    except (TypeError, ValueError):
+        raise T2JaxError(f"{name} must be numbers; got {values!r}") from None
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if bad.any():
+        raise T2JaxError(f"{name} must be finite and > 0; got {arr.ravel()[np.flatnonzero(bad.ravel())[0]]:g}")
+    return arr
 
 
 def with_extras(result: FitResult, **extras) -> FitResult:

@@ -17,10 +17,18 @@ import jax.numpy as jnp
 from jax.scipy.special import betaln, gammaln
 
 
+def beta_log_miss(a, b, k):
+    r"""``log(1 - pass@k) = ln B(a, b + k) - ln B(a, b)``, broadcasting.
+
+    The miss rate's logarithm stays resolved where pass@k rounds to 1 in float64
+    (allocation at large budgets optimises this, not the accuracy)."""
+    a, b, k = (jnp.asarray(v, jnp.result_type(float)) for v in (a, b, k))
+    return betaln(a, b + k) - betaln(a, b)
+
+
 def beta_pass_at_k(a, b, k):
     """``1 - B(a, b + k) / B(a, b)``, broadcasting."""
-    a, b, k = (jnp.asarray(v, jnp.result_type(float)) for v in (a, b, k))
-    return -jnp.expm1(betaln(a, b + k) - betaln(a, b))
+    return -jnp.expm1(beta_log_miss(a, b, k))
 
 
 def beta_power_law(a, b):

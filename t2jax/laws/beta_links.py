@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from t2jax.laws.beta import beta_pass_at_k
+from t2jax.laws.beta import beta_log_miss
 from t2jax.laws.chinchilla import chinchilla_loss
-from t2jax.laws.law import Law
+from t2jax.laws.law import miss_rate_law
 
 BETA_ND_PARAMS = ("a0", "a1", "a2", "b0", "b1", "b2")
 BETA_LOSS_LINKS = ("a0", "a1", "b0", "b1")
@@ -38,31 +38,24 @@ def link_ab(coef, z):
     return jnp.exp(coef[0] + z @ coef[1 : q + 1]), jnp.exp(coef[q + 1] + z @ coef[q + 2 :])
 
 
-def beta_nd_accuracy(params, N, D, k):
-    coef = jnp.stack([jnp.asarray(params[n]) for n in BETA_ND_PARAMS])
-    a, b = link_ab(coef, link_covariates("beta-nd", params, N, D))
-    return beta_pass_at_k(a, b, k)
+def _link_log_miss(law, names):
+    def log_miss(params, N, D, k):
+        coef = jnp.stack([jnp.asarray(params[n]) for n in names])
+        a, b = link_ab(coef, link_covariates(law, params, N, D))
+        return beta_log_miss(a, b, k)
+
+    return log_miss
 
 
-def beta_loss_accuracy(params, N, D, k):
-    coef = jnp.stack([jnp.asarray(params[n]) for n in BETA_LOSS_LINKS])
-    a, b = link_ab(coef, link_covariates("beta-loss", params, N, D))
-    return beta_pass_at_k(a, b, k)
-
-
-def _task_loss(accuracy):
-    return lambda p, N, D, k: -jnp.log(accuracy(p, N, D, k))
-
-
-BETA_ND = Law(
-    "beta-nd", ("N", "D", "k"), BETA_ND_PARAMS, _task_loss(beta_nd_accuracy), beta_nd_accuracy,
+BETA_ND = miss_rate_law(
+    "beta-nd", ("N", "D", "k"), BETA_ND_PARAMS, _link_log_miss("beta-nd", BETA_ND_PARAMS),
     family="beta-link", methods=("mle",), data="samples",
     description="per-problem Beta, log a and log b linear in log N and log D (Beta-binomial MLE)",
 )
 
-BETA_LOSS = Law(
+BETA_LOSS = miss_rate_law(
     "beta-loss", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + BETA_LOSS_LINKS,
-    _task_loss(beta_loss_accuracy), beta_loss_accuracy,
+    _link_log_miss("beta-loss", BETA_LOSS_LINKS),
     family="beta-link", methods=("varpro", "approach3"), data="samples",
     description="per-problem Beta, log a and log b linear in a fitted loss (Beta-binomial MLE)",
 )

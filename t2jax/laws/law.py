@@ -19,6 +19,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, NamedTuple, Optional
 
+import jax.numpy as jnp
+
 from t2jax.errors import T2JaxError
 
 #: Parameter constraints a law may declare (name -> one of these).
@@ -34,7 +36,7 @@ class PowerSum(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class Law:
-    """A scaling law.
+    r"""A scaling law.
 
     Attributes:
       name: registry key (``"chinchilla"``, ``"t2-loss"``, ...).
@@ -43,6 +45,8 @@ class Law:
       loss: ``loss(params, *covariates)``, the fitted quantity (a loss; for pass@k laws
         the task loss ``-log pass@k``).
       accuracy: ``accuracy(params, N, D, k)``, pass@k, where the law models it.
+      log_miss: ``log_miss(params, N, D, k)``, :math:`\log(1 - \mathrm{pass}@k)` computed
+        stably (resolved where pass@k rounds to 1); derived from ``accuracy`` when absent.
       constraints: ``(name, constraint)`` pairs (see :data:`CONSTRAINTS`); others are real.
       linear: the :class:`PowerSum` structure when the law is an additive power law.
       family: which fitting engine fits it (``"power-sum"`` when ``linear`` is given).
@@ -57,6 +61,7 @@ class Law:
     params: tuple[str, ...]
     loss: Callable
     accuracy: Optional[Callable] = None
+    log_miss: Optional[Callable] = None
     constraints: tuple[tuple[str, str], ...] = ()
     linear: Optional[PowerSum] = None
     family: str = "power-sum"
@@ -96,6 +101,14 @@ class Law:
     def has_k(self) -> bool:
         return "k" in self.covariates
 
+    def log_miss_rate(self, params, N, D, k):
+        r""":math:`\log(1 - \mathrm{pass}@k)`, the stable objective of allocation."""
+        if self.log_miss is not None:
+            return self.log_miss(params, N, D, k)
+        if self.accuracy is None:
+            raise T2JaxError(f"law '{self.name}' does not model pass@k")
+        return jnp.log1p(-self.accuracy(params, N, D, k))
+
     def constraint(self, name: str) -> str:
         return dict(self.constraints).get(name, "real")
 
@@ -109,4 +122,12 @@ def power_sum_law(name, covariates, coefficients, exponents, loss, accuracy=None
     """An additive power law: coefficients non-negative, exponents positive."""
     constraints = tuple((c, "nonnegative") for c in coefficients) + tuple((e, "positive") for e in exponents)
     return Law(name, tuple(covariates), tuple(coefficients) + tuple(exponents), loss, accuracy,
-               constraints, PowerSum(tuple(coefficients), tuple(exponents)), **fields)
+               constraints=constraints, linear=PowerSum(tuple(coefficients), tuple(exponents)), **fields)
+
+
+def miss_rate_law(name, covariates, params, log_miss, **fields) -> Law:
+    r"""A pass@k law given by its stable :math:`\log(1 - \mathrm{pass}@k)`: accuracy is
+    ``-expm1(log_miss)`` and the task loss ``-log1p(-exp(log_miss))``."""
+    accuracy = lambda p, N, D, k: -jnp.expm1(log_miss(p, N, D, k))
+    loss = lambda p, N, D, k: -jnp.log1p(-jnp.exp(log_miss(p, N, D, k)))
+    return Law(name, tuple(covariates), tuple(params), loss, accuracy, log_miss, **fields)

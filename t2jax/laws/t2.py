@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from t2jax.laws.beta import beta_pass_at_k
+from t2jax.laws.beta import beta_log_miss, beta_pass_at_k
 from t2jax.laws.chinchilla import chinchilla_loss
-from t2jax.laws.law import Law, power_sum_law
+from t2jax.laws.law import miss_rate_law, power_sum_law
 
 THETA = ("theta0", "theta1", "theta2", "theta3", "theta4")
 
@@ -46,22 +46,32 @@ def t2_beta_accuracy_from_loss(theta, L_hat, k):
     return beta_pass_at_k(mu * nu, (1.0 - mu) * nu, k)
 
 
+def t2_beta_log_miss(params, N, D, k):
+    """Approach 2 ``log(1 - pass@k)`` with ``L_hat = E + A/N^alpha + B/D^beta`` from ``params``."""
+    theta = jnp.stack([jnp.asarray(params[t]) for t in THETA])
+    mu, nu = beta_mean_concentration(theta, chinchilla_loss(params, N, D))
+    return beta_log_miss(mu * nu, (1.0 - mu) * nu, k)
+
+
 def t2_beta_accuracy(params, N, D, k):
     """Approach 2 accuracy with ``L_hat = E + A/N^alpha + B/D^beta`` from ``params``."""
-    theta = jnp.stack([jnp.asarray(params[t]) for t in THETA])
-    return t2_beta_accuracy_from_loss(theta, chinchilla_loss(params, N, D), k)
+    return -jnp.expm1(t2_beta_log_miss(params, N, D, k))
+
+
+def t2_loss_log_miss(params, N, D, k):
+    """Approach 1 ``log(1 - pass@k) = log(1 - exp(-L))``."""
+    return jnp.log(-jnp.expm1(-t2_loss(params, N, D, k)))
 
 
 T2_LOSS = power_sum_law(
     "t2-loss", ("N", "D", "k"), ("E", "A", "B", "G"), ("alpha", "beta", "gamma"), t2_loss,
-    lambda p, N, D, k: jnp.exp(-t2_loss(p, N, D, k)),
+    lambda p, N, D, k: jnp.exp(-t2_loss(p, N, D, k)), log_miss=t2_loss_log_miss,
     methods=("varpro", "approach3"), data="samples",
     description="T² Approach 1: task loss E + A/N^alpha + B/D^beta + G/k^gamma",
 )
 
-T2_BETA = Law(
-    "t2-beta", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + THETA,
-    lambda p, N, D, k: -jnp.log(t2_beta_accuracy(p, N, D, k)), t2_beta_accuracy,
+T2_BETA = miss_rate_law(
+    "t2-beta", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + THETA, t2_beta_log_miss,
     constraints=(("E", "nonnegative"), ("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"),
                  ("beta", "positive")),
     family="t2-beta", methods=("varpro", "approach3"), data="samples",

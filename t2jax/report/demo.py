@@ -10,6 +10,7 @@ import numpy as np
 
 from t2jax.allocation import allocate, frontier
 from t2jax.data import load_chinchilla, pass_k_table, solved_checkpoints
+from t2jax.errors import T2JaxError
 from t2jax.fitting import FitResult, fit
 from t2jax.laws import CHINCHILLA, synthetic_t2
 from t2jax.report.figures import frontier_figure, isoflop_figure, passk_figure
@@ -65,14 +66,36 @@ def t2_section(out_dir: str, seed: int = 0) -> tuple[dict, list]:
     return summary, figures
 
 
-def run_demo(out_dir: str = "t2jax-demo") -> dict:
-    """Write ``summary.json`` and the figures to ``out_dir``; returns the summary."""
+OUTPUTS = ("summary.json", "isoflop.png", "passk.png", "frontier.png")
+MARK = "t2jax demo"  # summary.json's "written_by": the demo may replace its own earlier output
+
+
+def _check_out(out_dir: str, force: bool) -> None:
+    """Refuse to overwrite files in ``out_dir`` that an earlier demo run did not write."""
+    existing = [name for name in OUTPUTS if os.path.exists(os.path.join(out_dir, name))]
+    if not existing or force:
+        return
+    try:
+        with open(os.path.join(out_dir, "summary.json")) as fh:
+            ours = json.load(fh).get("written_by") == MARK
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours:
+        raise T2JaxError(f"{out_dir} already holds {', '.join(existing)}, not written by the demo; "
+                         "choose another --out or pass --force to overwrite")
+
+
+def run_demo(out_dir: str = "t2jax-demo", *, force: bool = False) -> dict:
+    """Write ``summary.json`` and the figures to ``out_dir``; returns the summary. Files
+    there that an earlier demo run did not write are kept unless ``force``."""
+    _check_out(out_dir, force)
     os.makedirs(out_dir, exist_ok=True)
     chin, figure = chinchilla_section(out_dir)
     t2, t2_figures = t2_section(out_dir)
-    summary = {"data": "embedded Chinchilla subset (234 runs, Apache-2.0)", **chin, "t2": t2, "figures": [figure, *t2_figures]}
+    summary = {"written_by": MARK, "data": "embedded Chinchilla subset (234 runs, Apache-2.0)", **chin, "t2": t2,
+               "figures": [figure, *t2_figures]}
     with open(os.path.join(out_dir, "summary.json"), "w") as fh:
-        json.dump(summary, fh, indent=2)
+        json.dump(summary, fh, indent=2, allow_nan=False)
     return summary
 
 
@@ -84,7 +107,8 @@ def print_summary(summary: dict, out_dir: str) -> None:
     if "t2" in summary:
         a = summary["t2"]["allocation"]
         b = a["chinchilla_baseline"]
-        print(f"T² allocation at C_train {a['train_flops']:.3g}, C_inf {a['inference_flops']:.3g}: "
+        print(f"T² allocation at C_train {a['budgets']['train_flops']:.3g}, "
+              f"C_inf {a['budgets']['inference_flops_per_query']:.3g}: "
               f"N*={a['N']:.3g} (D/N={a['tokens_per_param']:.0f}, k={a['k']:.1f}, pass@k={a['accuracy']:.3f}) vs "
               f"Chinchilla N={b['N']:.3g} (D/N={b['tokens_per_param']:.0f}, k={b['k']:.1f}, pass@k={b['accuracy']:.3f})")
     print(f"wrote {out_dir}/summary.json and {', '.join(summary['figures'])}")

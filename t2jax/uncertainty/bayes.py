@@ -33,6 +33,7 @@ from t2jax.fitting.result import FitResult, FitWarning
 from t2jax.laws.power_sum import log_predict
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
+from t2jax.validate import check_count, check_seed
 from t2jax.uncertainty.intervals import DrawsSummary
 
 
@@ -124,6 +125,9 @@ def power_law_posterior(
     from numpyro.diagnostics import summary
     from numpyro.infer import MCMC, NUTS, init_to_value
 
+    seed = check_seed(seed)
+    num_chains, num_warmup, num_samples = (check_count(name, v) for name, v in (
+        ("num_chains", num_chains), ("num_warmup", num_warmup), ("num_samples", num_samples)))
     point = fit(runs, law, "approach3")
     prob = make_problem(runs, law, "posterior")
     m = len(law.coefficients)

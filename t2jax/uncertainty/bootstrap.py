@@ -33,6 +33,7 @@ from t2jax.fitting.problem import raw_params
 from t2jax.fitting.result import FitResult, FitWarning
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
+from t2jax.validate import check_count, check_seed
 from t2jax.uncertainty.batched import batch_mesh, row_blocks, staged_refits
 from t2jax.uncertainty.intervals import DrawsSummary, bca_interval
 from t2jax.uncertainty.kernels import get_kernel, refit_data
@@ -147,6 +148,9 @@ def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, resa
         all_starts), for benchmarks.
     """
     law = get_law(law)
+    seed, n_resamples = check_seed(seed), check_count("n_resamples", n_resamples)
+    if resolution is not None:
+        check_count("resolution", resolution, 2)
     if law.family == "t2-beta":
         from t2jax.uncertainty.t2beta import bootstrap_t2_beta_table
 

@@ -16,6 +16,9 @@ from t2jax.uncertainty.intervals import band
 #: Columns of bootstrap/posterior draws that are not law parameters.
 NOT_PARAMETERS = ("objective", "converged", "sigma", "chain")
 
+#: Result blocks of a fit (``FitResult.extras``) that may carry parameter draws.
+DRAW_SOURCES = ("bootstrap", "posterior")
+
 
 def parameter_columns(draws: pd.DataFrame) -> list:
     """The law-parameter columns of a draws table."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from t2jax.validate import check_level
+
 
 class DrawsSummary:
     """Shared summaries of results holding ``point`` (a fit) and ``draws`` (a DataFrame)."""
@@ -21,6 +23,7 @@ class DrawsSummary:
 
 def percentile_interval(draws: pd.DataFrame, level: float = 0.95, point=None) -> pd.DataFrame:
     """Percentile interval of each column, with the median (and the point estimate if given)."""
+    level = check_level(level)
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     table = pd.DataFrame(
         {
@@ -38,6 +41,7 @@ def percentile_interval(draws: pd.DataFrame, level: float = 0.95, point=None) ->
 
 def band(values: np.ndarray, level: float = 0.95, axis: int = 0):
     """Lower and upper percentile curves of draws stacked along ``axis``."""
+    level = check_level(level)
     lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
     return np.percentile(values, lo, axis=axis), np.percentile(values, hi, axis=axis)
 

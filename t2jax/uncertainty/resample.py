@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from t2jax.errors import T2JaxError
+from t2jax.validate import check_count, check_seed
 
 
 def point_weights(seed: int, n: int, n_resamples: int) -> np.ndarray:
@@ -36,8 +37,7 @@ def group_weights(seed: int, groups, n_resamples: int) -> np.ndarray:
 
 def resample_weights(seed: int, n: int, n_resamples: int, *, groups=None) -> np.ndarray:
     """Point resampling, or group resampling when ``groups`` (one label per run) is given."""
-    if n_resamples < 1:
-        raise T2JaxError(f"n_resamples must be >= 1; got {n_resamples}")
+    seed, n_resamples = check_seed(seed), check_count("n_resamples", n_resamples)
     if groups is None:
         return point_weights(seed, n, n_resamples)
     if len(groups) != n:

@@ -1,0 +1,83 @@
+"""Console text of the command line's results (from their JSON-ready dicts), and strict JSON."""
+
+from __future__ import annotations
+
+import json
+
+from t2jax.errors import T2JaxError
+
+
+def emit_json(out) -> None:
+    """Print strict JSON: NaN or Infinity never reach an output."""
+    try:
+        text = json.dumps(out, indent=2, allow_nan=False)
+    except ValueError as exc:
+        raise T2JaxError(f"internal error: a result holds a non-finite number ({exc}); please report it") from None
+    print(text)
+
+
+def _draws_note(name, block) -> str:
+    if name == "bootstrap":
+        return f" over {block['resamples']} {block['resample']} resamples ({block['failed']} failed)"
+    diag = block["diagnostics"].values()
+    return (f" (NUTS, Gaussian likelihood on log loss, chains started at the {block['point_method']} fit; "
+            f"divergences {block['divergences']}, max R-hat {max(d['r_hat'] for d in diag):.3f}, "
+            f"min ESS {min(d['ess'] for d in diag):.0f})")
+
+
+def _intervals(table: dict, indent: str, fmt: str = ".6g") -> list:
+    return [f"{indent}{q:>16}: {row['lower']:{fmt}} .. {row['upper']:{fmt}}  (median {row['median']:{fmt}})"
+            for q, row in table.items()]
+
+
+def fit_text(out: dict) -> str:
+    """A fit (``FitResult.to_dict()`` plus any bootstrap/posterior blocks)."""
+    lines = [f"{out['method']} fit of {out['n_points']} points (law {out['law']}); converged: {out['converged']}"
+             + (f"; at a bound: {', '.join(out['at_bound'])}" if out.get("at_bound") else "")]
+    lines += [f"  {k:>7} = {v:.6g}" for k, v in out["params"].items()]
+    lines.append(f"  objective = {out['objective']:.6g}")
+    if "parametric" in out:
+        e = out["parametric"]["exponents"]
+        lines.append(f"  parametric (varpro) implies N* ~ C^{e['N']:.4f}, D* ~ C^{e['D']:.4f}")
+    for name in ("bootstrap", "posterior"):
+        if name in out:
+            block = out[name]
+            lines.append(f"  {name} {100 * block['level']:.0f}% intervals{_draws_note(name, block)}:")
+            lines += _intervals(block["intervals"], "  ")
+    return "\n".join(lines)
+
+
+def allocation_text(out: dict, level: float) -> str:
+    """A budget allocation (``Allocation.to_dict()`` plus ``intervals`` per draw source)."""
+    b = out["chinchilla_baseline"]
+    lines = [f"{'':>12} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'pass@k':>10} {'miss rate':>10}"]
+    for name, row in (("T2-optimal", out), ("Chinchilla", b)):
+        lines.append(f"{name:>12} {row['N']:10.3g} {row['D']:10.3g} {row['k']:8.3g} {row['tokens_per_param']:8.3g} "
+                     f"{row['accuracy']:10.6f} {row['miss_rate']:10.3g}")
+    for name, table in out.get("intervals", {}).items():
+        lines.append(f"{100 * level:.0f}% intervals of the T²-optimal allocation over {name} draws:")
+        lines += _intervals(table, "", ".4g")
+    return "\n".join(lines)
+
+
+def target_text(out: dict) -> str:
+    """A target-quality allocation (``TargetAllocation.to_dict()``)."""
+    what = "loss" if out["kind"] == "loss" else "pass@k"
+    lines = [f"least lifetime compute reaching {what} {out['target']:g}:",
+             f"{'':>17} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'train':>10} {'inference':>10} {'total':>10}"]
+    for name, row in ({"optimal": out["answer"]} | out["comparisons"]).items():
+        if row.get("reachable") is False:
+            lines.append(f"{name:>17}  cannot reach it (best pass@1 {row['best_pass_at_1']:.4g})")
+            continue
+        k = f"{row['k']:8.4g}" if "k" in row else f"{'-':>8}"
+        lines.append(f"{name:>17} {row['N']:10.4g} {row['D']:10.4g} {k} {row['tokens_per_param']:8.4g} "
+                     f"{row['train_flops']:10.4g} {row['inference_flops']:10.4g} {row['total_flops']:10.4g}")
+    for name, r in out["ratios"].items():
+        lines.append(f"optimal / {name}: N {100 * r['N']:.2f}%, D {100 * r['D']:.2f}%, "
+                     f"total FLOPs {100 * r['total_flops']:.2f}%")
+    for name, block in out["uncertainty"].items():
+        lines.append(f"{100 * block['level']:.0f}% intervals over {block['n_draws']} {name} draws "
+                     f"({block['n_unreachable']} cannot reach the target); "
+                     f"P(optimal reaches it) = {block['p_reaches_target']:.3f}")
+        lines += _intervals(block["intervals"], "", ".4g")
+    return "\n".join(lines)

@@ -1,0 +1,54 @@
+"""Argument checks shared by every user-facing entry point: each returns the value in
+its canonical type or raises :class:`~t2jax.errors.T2JaxError` naming the argument."""
+
+from __future__ import annotations
+
+import math
+
+from t2jax.errors import T2JaxError
+
+MAX_SEED = 2**32 - 1
+
+
+def _number(name, value) -> float:
+    if isinstance(value, bool):
+        raise T2JaxError(f"{name} must be a number, not {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise T2JaxError(f"{name} must be a number, not {value!r}") from None
+
+
+def check_seed(seed) -> int:
+    """A seed: a whole number in [0, 2**32 - 1]."""
+    if isinstance(seed, bool) or not isinstance(seed, int) and not (hasattr(seed, "__index__")):
+        raise T2JaxError(f"seed must be a whole number in [0, {MAX_SEED}]; got {seed!r}")
+    seed = int(seed)
+    if not 0 <= seed <= MAX_SEED:
+        raise T2JaxError(f"seed must be a whole number in [0, {MAX_SEED}]; got {seed}")
+    return seed
+
+
+def check_level(level) -> float:
+    """An interval level in (0, 1)."""
+    value = _number("level", level)
+    if not 0.0 < value < 1.0:
+        raise T2JaxError(f"level must lie in (0, 1), e.g. 0.9 for 90% intervals; got {level}")
+    return value
+
+
+def check_positive(name: str, value) -> float:
+    """A finite number > 0."""
+    number = _number(name, value)
+    if not (math.isfinite(number) and number > 0):
+        raise T2JaxError(f"{name} must be a finite number > 0; got {value}")
+    return number
+
+
+def check_count(name: str, value, least: int = 1) -> int:
+    """A whole number >= ``least``."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise T2JaxError(f"{name} must be a whole number >= {least}; got {value!r}")
+    if int(value) < least:
+        raise T2JaxError(f"{name} must be a whole number >= {least}; got {int(value)}")
+    return int(value)
