@@ -12,7 +12,7 @@ import sys
 import warnings
 
 from t2jax.laws.registry import LAWS, law_names, method_names
-from t2jax.report.text import allocation_text, emit_json, fit_text, target_text
+from t2jax.report.text import allocation_text, backtest_text, emit_json, fit_text, selection_text, target_text
 
 
 def _data_options(p, *, t2_defaults: bool):
@@ -76,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--holdout", default="D > 6e10", help="held-out checkpoints, an expression in N and D (default 'D > 6e10')")
     b.add_argument("--leave-one-out", choices=["N", "D"], help="instead of --holdout: hold out each N (or D) value in turn")
     b.add_argument("--laws", default=",".join(law_names(data="samples")), help="comma-separated laws")
+    b.add_argument("--select", action="store_true",
+                   help="rank the laws over extrapolation splits (largest D, largest N, each N) and name the best")
+    b.add_argument("--metric", default="log_ratio", help="--select's score: log_ratio (default), miss_log_ratio, "
+                                                         "abs_error or relative_error")
     _data_options(b, t2_defaults=True)
     b.add_argument("--d-col", default="D_tokens", help="tokens column (default D_tokens)")
 
@@ -205,21 +209,32 @@ def _allocate(args) -> int:
 
 
 def _backtest(args) -> int:
-    from t2jax.fitting.backtest import backtest_splits, leave_one_out_splits, summarise
-
     from t2jax.errors import T2JaxError
+    from t2jax.fitting.backtest import backtest, backtest_splits, leave_one_out_splits, select_law
 
     samples = _load(args, LAWS["t2-loss"])
     laws = [law.strip() for law in args.laws.split(",") if law.strip()]
     if not laws:
         raise T2JaxError(f"--laws names no law; choose from {', '.join(law_names(data='samples'))}")
-    splits = leave_one_out_splits(samples, args.leave_one_out) if args.leave_one_out else [args.holdout]
-    summary = summarise(backtest_splits(samples, splits, laws))
-    if args.json:
-        emit_json({"holdout": splits, "summary": summary.to_dict(orient="records")})
+    if args.select:
+        ranking, per_split, result = select_law(samples, laws, args.metric)
+        if args.json:
+            emit_json({"metric": args.metric, "winner": ranking.loc[0, "law"],
+                       "ranking": ranking.replace({float("nan"): None}).to_dict(orient="records"),
+                       "per_split": per_split.astype(object).where(per_split.notna(), None).to_dict(orient="index")}
+                      | result.to_dict())
+        else:
+            print(selection_text(ranking, per_split, args.metric, result))
+        return 0
+    if args.leave_one_out:  # a split that leaves too few checkpoints is recorded, not fatal
+        splits = leave_one_out_splits(samples, args.leave_one_out)
+        result = backtest_splits(samples, splits, laws)
     else:
-        print(f"held out: {', '.join(splits)}; score: mean |L_hat - L| / L with L = -log pass@k")
-        print(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        splits, result = [args.holdout], backtest(samples, args.holdout, laws)
+    if args.json:
+        emit_json({"holdout": splits} | result.to_dict())
+    else:
+        print(backtest_text(splits, result))
     return 0
 
 

@@ -51,17 +51,23 @@ def allocation_intervals(draws: pd.DataFrame, law, train_flops: float, inference
     return percentile_interval(allocation_draws(draws, law, train_flops, inference_flops, **kwargs), level)
 
 
+def draw_tables(fit, draws=None) -> dict:
+    """Parameter draws to carry through: ``{"draws": draws}`` if given, else each draw
+    set the fit carries (``extras["bootstrap"]``/``["posterior"]``, as ``t2jax fit --json``
+    writes them)."""
+    if draws is not None:
+        return {"draws": pd.DataFrame(draws)}
+    extras = fit.extras if isinstance(fit, FitResult) else {}
+    return {name: pd.DataFrame(block["draws"]) for name, block in extras.items()
+            if name in DRAW_SOURCES and isinstance(block, dict) and "draws" in block}
+
+
 def fit_allocation_intervals(fit: FitResult, train_flops: float, inference_flops: Optional[float] = None,
                              level: float = 0.95, **kwargs) -> dict:
     """Allocation intervals from every draw set a fit carries (``extras["bootstrap"]`` or
     ``["posterior"]``, as written by ``t2jax fit --json``): source name -> table."""
-    out = {}
-    for name in DRAW_SOURCES:
-        block = fit.extras.get(name)
-        if isinstance(block, dict) and "draws" in block:
-            out[name] = allocation_intervals(pd.DataFrame(block["draws"]), fit.law, train_flops, inference_flops,
-                                             level, **kwargs)
-    return out
+    return {name: allocation_intervals(table, fit.law, train_flops, inference_flops, level, **kwargs)
+            for name, table in draw_tables(fit).items()}
 
 
 @x64

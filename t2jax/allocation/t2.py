@@ -30,6 +30,7 @@ import numpy as np
 
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.errors import T2JaxError
+from t2jax.fitting.extrapolation import warn_extrapolation
 from t2jax.fitting.result import FitResult, FitWarning, checked_params
 from t2jax.laws.chinchilla import compute_optimal
 from t2jax.laws.registry import get_law, law_names
@@ -50,6 +51,7 @@ class Allocation:
     inference_tokens: float  # tokens per sample times queries (1 in the paper's form: FLOPs per query)
     budgets: dict
     baseline: dict
+    extrapolation: dict = dataclasses.field(default_factory=dict)
 
     @property
     def train_flops(self) -> float:
@@ -86,6 +88,7 @@ class Allocation:
             "train_flops": self.train_flops,
             "inference_flops": self.inference_flops,
             "budgets": self.budgets,
+            "extrapolation": self.extrapolation,
             "chinchilla_baseline": self.baseline,
         }
 
@@ -229,7 +232,9 @@ def allocate(
         budgets = {"total_flops": C_train}
     if not np.isfinite(float(v)):
         raise T2JaxError("no feasible allocation: the budgets do not allow k >= 1")
-    return Allocation(float(N), float(D), float(k), float(np.exp(v)), TQ, budgets, base)
+    reach = fit.extrapolation(float(N), float(D), float(k))
+    warn_extrapolation(reach, "the T²-optimal allocation")
+    return Allocation(float(N), float(D), float(k), float(np.exp(v)), TQ, budgets, base, reach)
 
 
 def check_grid(n_grid) -> int:

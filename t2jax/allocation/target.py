@@ -31,15 +31,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from t2jax.allocation.draws import draw_tables
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.allocation.t2 import check_budget
 from t2jax.errors import T2JaxError
+from t2jax.fitting.extrapolation import warn_extrapolation
 from t2jax.fitting.result import FitResult
 from t2jax.laws.law import Law
 from t2jax.laws.registry import get_law, law_names
 from t2jax.precision import x64
 from t2jax.validate import check_level
-from t2jax.uncertainty.derived import DRAW_SOURCES, param_arrays
+from t2jax.uncertainty.derived import param_arrays
 from t2jax.uncertainty.intervals import percentile_interval
 
 N_RANGE = (1e5, 1e16)  #: parameters searched
@@ -135,7 +137,8 @@ class TargetAllocation:
     and total FLOPs; ``ratios`` compare the answer to each comparison. ``uncertainty``
     has one block per draw source (``"bootstrap"``, ``"posterior"``): intervals of the
     required N, D, k and FLOPs over the draws that reach the target, how many do not,
-    and the probability that the point answer reaches the target."""
+    and the probability that the point answer reaches the target. ``extrapolation``
+    says how far the answer lies from the fitted data (fits that record it)."""
 
     kind: str
     target: float
@@ -143,6 +146,7 @@ class TargetAllocation:
     comparisons: dict
     ratios: dict
     uncertainty: dict = dataclasses.field(default_factory=dict)
+    extrapolation: dict = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -197,23 +201,12 @@ def _out_of_reach(spec, params, what, target, max_k):
                       f"is {best:.6g}{floor}")
 
 
-def _draw_sets(fit, draws) -> dict:
-    """Draw tables to carry through: ``draws`` if given, else those the fit carries."""
-    import pandas as pd
-
-    if draws is not None:
-        return {"draws": pd.DataFrame(draws)}
-    extras = fit.extras if isinstance(fit, FitResult) else {}
-    return {name: pd.DataFrame(block["draws"]) for name, block in extras.items()
-            if name in DRAW_SOURCES and isinstance(block, dict) and "draws" in block}
-
-
 def _uncertainty(spec, fit, draws, answer, target, T, max_k, with_k, integer_k, level, n_grid_draws):
     """Per draw set: the required allocation under every draw, and P(point answer reaches target)."""
     import pandas as pd
 
     out = {}
-    for name, table in _draw_sets(fit, draws).items():
+    for name, table in draw_tables(fit, draws).items():
         missing = [p for p in spec.params if p not in table.columns]
         if missing:
             raise T2JaxError(f"{name} draws lack parameters {', '.join(missing)} of law '{spec.name}'")
@@ -254,7 +247,7 @@ def target_loss_allocation(fit: Union[FitResult, Mapping], target_loss: float, i
     level = check_level(level)
     spread = _uncertainty(spec, fit, draws, answer, target, T, 1.0, False, False, level, 1024)
     return TargetAllocation("loss", target, answer, {"chinchilla_style": chinchilla},
-                            {"chinchilla_style": _ratios(answer, chinchilla)}, spread)
+                            {"chinchilla_style": _ratios(answer, chinchilla)}, spread, _reach(fit, answer))
 
 
 @x64
@@ -286,4 +279,12 @@ def target_accuracy_allocation(fit: Union[FitResult, Mapping], target_accuracy: 
             comparisons[name] = {"reachable": False, "best_pass_at_1": float(best_reachable(params, spec.name, 1.0))}
     level = check_level(level)
     spread = _uncertainty(spec, fit, draws, answer, target, TQ, max_k, True, integer_k, level, 32)
-    return TargetAllocation("accuracy", target, answer, comparisons, ratios, spread)
+    return TargetAllocation("accuracy", target, answer, comparisons, ratios, spread, _reach(fit, answer))
+
+
+def _reach(fit, answer) -> dict:
+    if not isinstance(fit, FitResult):
+        return {}
+    report = fit.extrapolation(answer["N"], answer["D"], answer.get("k"))
+    warn_extrapolation(report, "the target-quality allocation", stacklevel=4)
+    return report

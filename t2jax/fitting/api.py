@@ -16,6 +16,7 @@ from t2jax.data.samples import Samples
 from t2jax.errors import T2JaxError
 from t2jax.fitting.approach3 import approach3
 from t2jax.fitting.beta_links import fit_beta_link
+from t2jax.fitting.extrapolation import fitted_range
 from t2jax.fitting.isoflop import isoflop
 from t2jax.fitting.result import FitResult, with_extras
 from t2jax.fitting.t2beta import fit_t2_beta
@@ -64,7 +65,10 @@ def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult
       options: passed to the fitter (``delta``, ``resolution``, ``weights``, ...).
 
     Pass@k fits list the checkpoints left out (solved nothing) in
-    ``extras["dropped_checkpoints"]`` and the k values in ``extras["ks"]``.
+    ``extras["dropped_checkpoints"]``, the (checkpoint, k) cells left out of task-loss
+    fits (pass@k exactly 1) in ``extras["dropped_cells"]`` and the k values in
+    ``extras["ks"]``. Every fit records the ranges it saw in ``extras["fitted_range"]``
+    (:mod:`t2jax.fitting.extrapolation`).
     """
     law = get_law(law)
     method = choose_method(law, method)
@@ -79,7 +83,9 @@ def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult
                              f"not '{law.name}'")
         table = as_table(data, ks)
         result = _from_table(table, law, method, **options)
-        return with_extras(result, ks=table.ks.tolist(), dropped_checkpoints=list(table.dropped))
+        return with_extras(result, ks=table.ks.tolist(), dropped_checkpoints=list(table.dropped),
+                           dropped_cells={"pass_at_k_exactly_1": table.n_certain_cells},
+                           fitted_range=fitted_range(table.N, table.D, table.ks))
     raise T2JaxError(f"fit takes Runs, Samples or a PassKTable, not {type(data).__name__}")
 
 

@@ -2,17 +2,19 @@ r"""Backtests: fit a law on some checkpoints, predict the held-out ones.
 
 Choosing a law family by in-sample fit rewards flexibility; choosing it by
 extrapolation rewards being right. :func:`backtest` fits each law on the training
-checkpoints and scores held-out pass@k by the relative error of the task loss,
-:math:`|\hat L - L| / L` with :math:`L = -\log \mathrm{pass}@k`.
+checkpoints and scores held-out pass@k with the metrics of :mod:`t2jax.fitting.metrics`;
+:func:`select_law` ranks laws over several extrapolation splits.
 
 Targets are the unbiased aggregate pass@k, so only k no larger than the held-out
 checkpoint's smallest sample count are scored (beyond it the estimator is undefined
-for unsolved problems); targets with pass@k of exactly 0 or 1 have no finite
-relative error and are left out (their count is reported).
+for unsolved problems). Nothing is dropped silently: checkpoints that solved nothing
+(training or held out), cells beyond n, and laws that could not be fitted are listed
+in the result and counted in its summary.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -21,14 +23,75 @@ import pandas as pd
 from t2jax.data.samples import Samples, observed_pass_at_k, solved_checkpoints
 from t2jax.errors import T2JaxError
 from t2jax.fitting.api import fit
+from t2jax.fitting.metrics import METRICS, add_metrics, summarise
 from t2jax.laws.registry import get_law, law_names
+
+
+DEFAULT_TEST_KS = (1, 2, 4, 8, 10, 16, 32, 64, 100, 128, 256, 512, 768, 1000, 1024, 1280, 1536, 2048, 3072, 4096,
+                   6144, 7168, 8192, 10000)  # the k of the published Pythia pass@k tables
+DROPPED_COLUMNS = ["holdout", "checkpoint", "role", "reason", "cells"]
 
 
 def checkpoint_table(samples: Samples) -> pd.DataFrame:
     return pd.DataFrame({"checkpoint": samples.checkpoints, "N": samples.N, "D": samples.D})
 
 
-def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -> pd.DataFrame:
+@dataclasses.dataclass(frozen=True)
+class Backtest:
+    """Out-of-sample scores with everything left out accounted for.
+
+    Attributes:
+      table: one row per (holdout, law, held-out checkpoint, k): observed and predicted
+        pass@k, the held-out checkpoint's solved fraction, every metric of
+        :mod:`t2jax.fitting.metrics`, and the fit's ``converged`` and ``at_bound``.
+      fits: one row per (holdout, law): ``converged``, ``at_bound``, training cells left
+        out, and ``error`` (why the law could not be fitted on that split, else empty).
+      dropped: one row per checkpoint or group of cells left out: ``holdout``,
+        ``checkpoint``, ``role`` (train/test), ``reason`` and ``cells``.
+    """
+
+    table: pd.DataFrame
+    fits: pd.DataFrame
+    dropped: pd.DataFrame
+
+    def summary(self, by=None) -> pd.DataFrame:
+        """Per law: metric means and counts, plus what was left out (failed and flagged
+        fits, unscored held-out checkpoints, dropped training checkpoints and cells beyond
+        n, summed over splits). With ``by`` (``"k_band"``, ``"pass_band"``): the metrics per band."""
+        out = summarise(self.table, by)
+        if by:
+            return out
+        laws = self.fits.groupby("law", sort=False)
+        flags = pd.DataFrame({
+            "failed_fits": laws["error"].apply(lambda e: int((e != "").sum())),
+            "flagged_fits": laws.apply(lambda f: int(((~f["converged"]) | (f["at_bound"] != "")).sum()),
+                                       include_groups=False),
+        }).reset_index()
+        out = flags.merge(out, on="law", how="left") if not out.empty else flags
+        count = lambda role: int(self.dropped.loc[(self.dropped["role"] == role) & (self.dropped["cells"] == 0)].shape[0])
+        out["unscored_checkpoints"] = count("test")
+        out["dropped_train_checkpoints"] = count("train")
+        out["k_beyond_n_cells"] = int(self.dropped.loc[self.dropped["cells"] > 0, "cells"].sum())
+        return out
+
+    def to_dict(self) -> dict:
+        records = lambda f: f.replace({np.nan: None}).to_dict(orient="records")
+        return {"summary": records(self.summary()), "by_k_band": records(self.summary("k_band")),
+                "by_pass_band": records(self.summary("pass_band")), "fits": records(self.fits),
+                "dropped": records(self.dropped)}
+
+    @staticmethod
+    def concat(parts) -> "Backtest":
+        return Backtest(*(pd.concat([getattr(p, f) for p in parts], ignore_index=True)
+                          for f in ("table", "fits", "dropped")))
+
+
+def _dropped_rows(holdout, samples, role, mask, reason):
+    return [{"holdout": holdout, "checkpoint": str(c), "role": role, "reason": reason, "cells": 0}
+            for c in samples.checkpoints[mask]]
+
+
+def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -> Backtest:
     """Fit each law on checkpoints where ``holdout`` is false, score those where it is true.
 
     Args:
@@ -37,9 +100,6 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
       laws: registered pass@k laws (names or :class:`~t2jax.laws.law.Law`; default all of them).
       ks: training k values (default: powers of two up to the training minimum n).
       test_ks: scored k values (default: the 24 k of the Pythia tables, 1..10,000).
-    Returns:
-      one row per (law, held-out checkpoint, k): observed and predicted pass@k and
-      task loss, and the relative error.
     """
     laws = [get_law(law) for law in (law_names(data="samples") if laws is None else laws)]
     for law in laws:
@@ -49,32 +109,48 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
         test = np.asarray(checkpoint_table(samples).eval(holdout), bool)
     except Exception as exc:  # pandas raises many types for a bad expression
         raise T2JaxError(f"cannot evaluate holdout expression {holdout!r} on columns N, D: {exc}") from None
-    train_set = samples.subset(~test)
-    test_set = samples.subset(test & solved_checkpoints(samples))
+    solved = solved_checkpoints(samples)
+    train_set, test_set = samples.subset(~test), samples.subset(test & solved)
     if train_set.N.size < 3 or test_set.N.size == 0:
-        raise T2JaxError(f"holdout {holdout!r} leaves {train_set.N.size} training and {test_set.N.size} test checkpoints")
-    test_ks = np.asarray(
-        test_ks if test_ks is not None else [1, 2, 4, 8, 10, 16, 32, 64, 100, 128, 256, 512, 768, 1000, 1024, 1280,
-                                             1536, 2048, 3072, 4096, 6144, 7168, 8192, 10000], float)
-    rows = []
+        raise T2JaxError(f"holdout {holdout!r} leaves {train_set.N.size} training and {test_set.N.size} scorable "
+                         "test checkpoints")
+    dropped = (_dropped_rows(holdout, samples, "train", ~test & ~solved, "solved no problem: no finite task loss")
+               + _dropped_rows(holdout, samples, "test", test & ~solved, "solved no problem: pass@k is 0 at every k"))
+    test_ks = np.asarray(test_ks if test_ks is not None else DEFAULT_TEST_KS, float)
+    cells = []
+    for i, name in enumerate(test_set.checkpoints):
+        obs_i = test_set.observed[i]
+        usable = test_ks[test_ks <= test_set.n[i][obs_i].min()]
+        if usable.size < test_ks.size:
+            dropped.append({"holdout": holdout, "checkpoint": str(name), "role": "test", "cells": int(test_ks.size - usable.size),
+                            "reason": f"k > {int(usable.max()) if usable.size else 0}, the smallest n of its problems"})
+        one = test_set.subset(np.arange(test_set.N.size) == i)
+        cells.append((name, usable, observed_pass_at_k(one, usable)[0], float(np.mean(test_set.c[i][obs_i] > 0))))
+    rows, fits = [], []
     for law in laws:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = fit(train_set, law, ks=ks)
-        for i, name in enumerate(test_set.checkpoints):
-            n_min = test_set.n[i][test_set.observed[i]].min()
-            usable = test_ks[test_ks <= n_min]
-            one = test_set.subset(np.arange(test_set.N.size) == i)
-            obs = observed_pass_at_k(one, usable)[0]
-            pred = result.accuracy(test_set.N[i], test_set.D[i], usable)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = fit(train_set, law, ks=ks)
+        except T2JaxError as exc:
+            fits.append({"holdout": holdout, "law": law.name, "converged": False, "at_bound": "", "train_cells_dropped": 0,
+                         "error": str(exc)})
+            continue
+        flags = {"converged": bool(result.converged), "at_bound": ",".join(result.at_bound)}
+        fits.append({"holdout": holdout, "law": law.name, **flags,
+                     "train_cells_dropped": int(result.extras.get("dropped_cells", {}).get("pass_at_k_exactly_1", 0)),
+                     "error": ""})
+        for i, (name, usable, obs, cap) in enumerate(cells):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # every held-out point extrapolates; the table says how far
+                pred = result.accuracy(test_set.N[i], test_set.D[i], usable)
+            reach = result.extrapolation(test_set.N[i], test_set.D[i])["factors"]
             for k, o, p in zip(usable, obs, pred):
-                rows.append({"law": law.name, "checkpoint": name, "N": test_set.N[i], "D": test_set.D[i], "k": k,
-                             "observed": o, "predicted": float(p), "converged": result.converged})
-    table = pd.DataFrame(rows)
-    scored = (table["observed"] > 0) & (table["observed"] < 1)
-    L_obs = -np.log(table["observed"].where(scored))
-    table["relative_error"] = np.abs(-np.log(table["predicted"]) - L_obs) / L_obs
-    return table
+                rows.append({"holdout": holdout, "law": law.name, "checkpoint": name, "N": test_set.N[i],
+                             "D": test_set.D[i], "k": k, "observed": o, "predicted": float(p), "solved_fraction": cap,
+                             "extrapolation_N": reach["N"], "extrapolation_D": reach["D"], **flags})
+    table = add_metrics(pd.DataFrame(rows)) if rows else pd.DataFrame(columns=["law", "k", "observed", *METRICS])
+    return Backtest(table, pd.DataFrame(fits), pd.DataFrame(dropped, columns=DROPPED_COLUMNS))
 
 
 def leave_one_out_splits(samples: Samples, column: str) -> list:
@@ -84,15 +160,38 @@ def leave_one_out_splits(samples: Samples, column: str) -> list:
     return [f"{column} == {float(v)!r}" for v in np.unique(getattr(samples, column))]
 
 
-def backtest_splits(samples: Samples, holdouts, laws=None, ks=None) -> pd.DataFrame:
-    """:func:`backtest` for each holdout expression, stacked with a ``holdout`` column."""
-    tables = [backtest(samples, h, laws, ks).assign(holdout=h) for h in holdouts]
-    return pd.concat(tables, ignore_index=True)
+def default_splits(samples: Samples) -> list:
+    """Extrapolation splits for law choice: hold out the largest D, the largest N, then each N in turn."""
+    return [f"D >= {float(samples.D.max())!r}", f"N >= {float(samples.N.max())!r}"] + leave_one_out_splits(samples, "N")
 
 
-def summarise(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean (and median) relative error per law, with the number of scored targets."""
-    scored = table.dropna(subset=["relative_error"])
-    out = scored.groupby("law", sort=False)["relative_error"].agg(mean_relative_error="mean", median_relative_error="median", scored="size")
-    out["unscored"] = table.groupby("law", sort=False).size() - out["scored"]
-    return out.reset_index()
+def backtest_splits(samples: Samples, holdouts, laws=None, ks=None) -> Backtest:
+    """:func:`backtest` for each holdout expression, stacked (a split that leaves too few
+    checkpoints is recorded as a failed fit of every law, not skipped)."""
+    parts = []
+    for h in holdouts:
+        try:
+            parts.append(backtest(samples, h, laws, ks))
+        except T2JaxError as exc:
+            names = [get_law(law).name for law in (law_names(data="samples") if laws is None else laws)]
+            fits = pd.DataFrame([{"holdout": h, "law": n, "converged": False, "at_bound": "", "train_cells_dropped": 0,
+                                  "error": str(exc)} for n in names])
+            parts.append(Backtest(pd.DataFrame(columns=["holdout", "law", "k", "observed", *METRICS]), fits,
+                                  pd.DataFrame(columns=DROPPED_COLUMNS)))
+    return Backtest.concat(parts)
+
+
+def select_law(samples: Samples, laws=None, metric: str = "log_ratio", splits=None, ks=None):
+    """Rank laws by their out-of-sample ``metric`` over extrapolation ``splits`` (default
+    :func:`default_splits`): returns ``(ranking, per_split, result)``. Each split counts
+    equally; a law that could not be fitted on a split ranks below every law that could."""
+    if metric not in METRICS:
+        raise T2JaxError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    splits = default_splits(samples) if splits is None else list(splits)
+    result = backtest_splits(samples, splits, laws, ks)
+    scores = result.table.groupby(["holdout", "law"], sort=False)[metric].mean().unstack("law")
+    per_split = scores.reindex(index=splits, columns=result.fits["law"].unique())
+    ranking = pd.DataFrame({"law": per_split.columns, f"mean_{metric}": per_split.mean().to_numpy(),
+                            "failed_splits": per_split.isna().sum().to_numpy()})
+    ranking = ranking.sort_values(["failed_splits", f"mean_{metric}"], na_position="last").reset_index(drop=True)
+    return ranking, per_split, result

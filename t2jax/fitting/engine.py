@@ -29,6 +29,7 @@ import optax
 
 from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
+from t2jax.fitting.extrapolation import fitted_range
 from t2jax.fitting.grid import huber_irls_grid, local_minima, profile_grid
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.nnls import nnls_exact
@@ -219,7 +220,11 @@ def fit_inputs(runs: Runs, law: Law, method: str, weights, resolution, bounds):
 
 
 def power_law_result(method, law: Law, prob, coef, theta, value, converged, bounds, extras) -> FitResult:
-    """A :class:`FitResult` in raw units, with bound flags, from scaled coefficients."""
+    """A :class:`FitResult` in raw units, with bound flags and the fitted ranges, from
+    scaled coefficients."""
+    raw = dict(zip(law.covariates, (np.asarray(prob.X) * prob.scale).T))
+    if "N" in raw and "D" in raw:
+        extras = dict(extras) | {"fitted_range": fitted_range(raw["N"], raw["D"], raw.get("k"))}
     return FitResult(
         method=method,
         law=law.name,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from t2jax.errors import T2JaxError
+from t2jax.fitting.extrapolation import extrapolation, warn_extrapolation
 from t2jax.laws.chinchilla import compute_optimal
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
@@ -59,7 +60,14 @@ class FitResult:
         fn = getattr(law, which)
         if fn is None:
             raise T2JaxError(f"law '{self.law}' does not model task accuracy")
+        if D is not None:
+            warn_extrapolation(self.extrapolation(N, D, k), f"{self.law} prediction", stacklevel=4)
         return x64(fn)(self.params, *args)
+
+    def extrapolation(self, N, D, k=None) -> dict:
+        """Extrapolation factors of ``(N, D, k)`` against the fitted data
+        (:func:`t2jax.fitting.extrapolation.extrapolation`); empty if the fit has no ranges."""
+        return extrapolation(self.extras.get("fitted_range", {}), N, D, k)
 
     def predict(self, N, D=None, k=None):
         """The fitted quantity (a loss) at the law's covariates: ``(N, D)``, and ``k`` for T² laws."""

@@ -81,3 +81,46 @@ def target_text(out: dict) -> str:
                      f"P(optimal reaches it) = {block['p_reaches_target']:.3f}")
         lines += _intervals(block["intervals"], "", ".4g")
     return "\n".join(lines)
+
+
+def _table(frame) -> str:
+    return frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+
+
+def _left_out(result) -> list:
+    dropped, fits = result.dropped, result.fits
+    lines = []
+    whole = dropped[dropped["cells"] == 0]
+    for role in ("train", "test"):
+        rows = whole[whole["role"] == role]
+        if len(rows):
+            names = sorted(set(rows["checkpoint"]))
+            lines.append(f"left out ({role}): {len(names)} checkpoints that solved nothing "
+                         f"({len(rows)} times over the splits): {', '.join(names)}")
+    cells = int(dropped.loc[dropped["cells"] > 0, "cells"].sum())
+    if cells:
+        lines.append(f"left out (test): {cells} (checkpoint, k) cells with k beyond the checkpoint's smallest n")
+    for _, f in fits.iterrows():
+        if f["error"]:
+            lines.append(f"not fitted: {f['law']} on '{f['holdout']}': {f['error']}")
+        elif not f["converged"] or f["at_bound"]:
+            lines.append(f"flagged fit: {f['law']} on '{f['holdout']}': converged {f['converged']}"
+                         + (f", at a bound: {f['at_bound']}" if f["at_bound"] else ""))
+    return lines
+
+
+def backtest_text(splits, result) -> str:
+    """A backtest: metrics per law, by k band and by observed pass@k band, and what was left out."""
+    lines = [f"held out: {', '.join(splits)}",
+             "metrics (means): abs_error |p - o|; log_ratio |log(p/o)|; miss_log_ratio |log((1-p)/(1-o))|; "
+             "relative_error of -log pass@k", _table(result.summary()), "", "by k band:",
+             _table(result.summary("k_band")), "", "by observed pass@k band:", _table(result.summary("pass_band"))]
+    return "\n".join(lines + _left_out(result))
+
+
+def selection_text(ranking, per_split, metric, result) -> str:
+    """Law choice by backtest: the ranking, the per-split errors and the winner."""
+    lines = [f"selected law: {ranking.loc[0, 'law']} (lowest mean {metric} over {len(per_split)} splits)",
+             _table(ranking), "", f"per-split mean {metric}:",
+             per_split.to_string(float_format=lambda v: f"{v:.4g}")]
+    return "\n".join(lines + _left_out(result))

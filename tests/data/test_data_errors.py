@@ -101,7 +101,8 @@ def test_cli_error_has_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "t2jax.cli", "fit", str(path)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip() == "t2jax: error: column 'loss' has NaN or infinite values at row 3"
+    assert proc.stderr.strip() == ("t2jax: error: column 'loss' has NaN or infinite values at row 3 "
+                                   "(data rows counted from 0)")
 
 
 def test_parquet_round_trip(tmp_path):
