@@ -55,10 +55,11 @@ def summarise(table: pd.DataFrame, by=None) -> pd.DataFrame:
     (observed exactly 0 or 1) and the share of predictions above the solved cap."""
     if table.empty:
         return pd.DataFrame(columns=["law", "targets", *METRICS])
-    table = table.assign(
-        k_band=pd.cut(table["k"], K_BANDS).astype(str),
-        pass_band=pd.cut(table["observed"], PASS_BANDS, include_lowest=True).astype(str),
-    )
+    table = table.assign(k_band=pd.cut(table["k"], K_BANDS),
+                         pass_band=pd.cut(table["observed"], PASS_BANDS, include_lowest=True))
+    if by in ("k_band", "pass_band"):  # bands in ascending order, laws in their order
+        table = table.sort_values(by, kind="stable")
+        table[by] = table[by].astype(str)
     keys = ["law"] + ([by] if by else [])
     grouped = table.groupby(keys, sort=False)
     out = grouped[list(METRICS)].mean()

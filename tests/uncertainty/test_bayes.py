@@ -16,10 +16,17 @@ def test_chinchilla_posterior(epoch_runs, epoch_approach3_bootstrap):
         assert boot.loc[name, "lower"] < medians[name] < boot.loc[name, "upper"], name
 
 
-def test_posterior_is_seeded(epoch_runs):
+def test_posterior_is_seeded_and_exports_to_arviz(epoch_runs):
+    import arviz as az
+
     a = posterior(epoch_runs, num_chains=2, num_warmup=200, num_samples=100, seed=4)
     b = posterior(epoch_runs, num_chains=2, num_warmup=200, num_samples=100, seed=4)
     np.testing.assert_array_equal(a.draws.to_numpy(float), b.draws.to_numpy(float))
+    data = a.to_inference_data()
+    assert dict(data.posterior.sizes)["chain"] == 2 and dict(data.posterior.sizes)["draw"] == 100
+    np.testing.assert_array_equal(data.posterior["alpha"].values.ravel(), a.draws["alpha"].to_numpy())
+    table = az.summary(data, var_names=["alpha", "beta"])
+    assert set(table.index) == {"alpha", "beta"} and np.isfinite(table["r_hat"]).all()
 
 
 def test_t2_posterior_through_allocation():
