@@ -18,6 +18,7 @@ from t2jax.fitting.approach3 import approach3
 from t2jax.fitting.beta_links import fit_beta_link
 from t2jax.fitting.extrapolation import fitted_range
 from t2jax.fitting.isoflop import isoflop
+from t2jax.fitting.joint import fit_joint
 from t2jax.fitting.result import FitResult, with_extras
 from t2jax.fitting.t2beta import fit_t2_beta
 from t2jax.fitting.varpro import varpro
@@ -39,6 +40,8 @@ def _from_table(table: PassKTable, law: Law, method: str, **options) -> FitResul
         return _power_sum(table.task_runs(), law, method, **options)
     if law.family == "t2-beta":
         return fit_t2_beta(table.N, table.D, table.ks, table.accuracy, stage1_method=method, **options)
+    if law.family == "t2-joint":
+        return fit_joint(table, **options)
     if law.family == "beta-link":
         return fit_beta_link(table, law, **({"stage1_method": method} if method != "mle" else {}), **options)
     raise T2JaxError(f"law '{law.name}' belongs to family '{law.family}', which no fitter handles")

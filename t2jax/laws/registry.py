@@ -8,6 +8,7 @@ from typing import Optional, Union
 from t2jax.errors import T2JaxError
 from t2jax.laws.beta_links import BETA_LOSS, BETA_ND
 from t2jax.laws.chinchilla import CHINCHILLA
+from t2jax.laws.joint import T2_JOINT
 from t2jax.laws.law import Law
 from t2jax.laws.t2 import T2_BETA, T2_LOSS
 
@@ -45,5 +46,5 @@ def method_names() -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for law in LAWS.values() for m in law.methods))
 
 
-for _law in (CHINCHILLA, T2_LOSS, T2_BETA, BETA_ND, BETA_LOSS):
+for _law in (CHINCHILLA, T2_LOSS, T2_BETA, T2_JOINT, BETA_ND, BETA_LOSS):
     register(_law)

@@ -95,6 +95,7 @@ def synthetic_t2(
     n_questions: int = 256,
     n_samples: Optional[int] = None,
     seed: int = 0,
+    shared_difficulty: bool = True,
 ) -> T2Testbed:
     """A seeded, paper-like T² grid.
 
@@ -104,7 +105,9 @@ def synthetic_t2(
     overtrained). Question j has a fixed difficulty rank ``u_j ~ U(0, 1)``; at each
     checkpoint its success probability is the ``u_j`` quantile of the true Beta, so
     question difficulty is consistent across checkpoints. With ``n_samples``, correct
-    counts ``c ~ Binomial(n_samples, p)`` are drawn too.
+    counts ``c ~ Binomial(n_samples, p)`` are drawn too. With
+    ``shared_difficulty=False`` each checkpoint draws its own ranks, so success
+    probabilities are independent Beta draws: exactly the ``t2-joint`` likelihood model.
     """
     truth = dict(T2_TRUTH if truth is None else truth)
     sizes = np.geomspace(5e6, 9.01e8, 10) if sizes is None else np.asarray(sizes, float)
@@ -114,11 +117,11 @@ def synthetic_t2(
     keep = (D >= N) & (D <= max_tokens_per_param * N)
     N, D = N[keep], D[keep]
     rng = np.random.default_rng(seed)
-    u = rng.uniform(size=n_questions)
+    u = rng.uniform(size=n_questions if shared_difficulty else (N.size, n_questions))
     theta = np.array([truth[t] for t in THETA])
     loss = np.asarray(chinchilla_loss(truth, N, D))
     mu, nu = beta_mean_concentration(theta, loss)
-    p = np.asarray(_beta_quantile((mu * nu)[:, None], ((1 - mu) * nu)[:, None], u[None, :]))
+    p = np.asarray(_beta_quantile((mu * nu)[:, None], ((1 - mu) * nu)[:, None], u if u.ndim == 2 else u[None, :]))
     samples = None
     if n_samples is not None:
         c = rng.binomial(int(n_samples), p).astype(float)

@@ -155,6 +155,9 @@ def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, resa
         from t2jax.uncertainty.t2beta import bootstrap_t2_beta_table
 
         return bootstrap_t2_beta_table(data, n_resamples, seed=seed, ks=ks, devices=devices)
+    if law.family != "power-sum":
+        raise T2JaxError(f"bootstrap refits additive power laws and t2-beta; law '{law.name}' (family "
+                         f"{law.family}) has no batched refit yet")
     method = choose_method(law, method)
     kernel = get_kernel(method)
     runs = power_sum_runs(data, law, ks)

@@ -1,0 +1,161 @@
+r"""Maximum likelihood of the joint T² model (:mod:`t2jax.laws.joint`) from per-problem counts.
+
+The negative log-likelihood is numpyro's ``BetaBinomial`` log-pmf of every observed
+count, averaged. It is minimised over unconstrained coordinates
+
+.. math:: u = (E, \log A, \log B, \log\alpha, \log\beta, \mathrm{logit}\,\theta_2, \theta_3, \theta_4),
+
+with N and D divided by their geometric means (``A`` and ``B`` map back as
+:math:`A_\mathrm{raw} = A\,s_N^{\alpha}`), so no fit or draw can leave the constraints
+(:math:`\theta_2 \in (0, 1)`, positive Beta parameters). Starts come from structure
+(:func:`seed`: per-checkpoint Beta fits, then the latent loss and a Chinchilla fit to
+it), and the same start with the exponents moved across their usual range; damped
+Newton with the exact Hessian finishes from each, and the best optimum is kept.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from t2jax.data.passk_table import PassKTable
+from t2jax.errors import T2JaxError
+from t2jax.fitting.newton import minimize
+from t2jax.fitting.result import FitResult
+from t2jax.data.runs import Runs
+from t2jax.fitting.betabinom import fit_beta_binomial_arrays
+from t2jax.fitting.engine import fit_power_law
+from t2jax.laws.chinchilla import CHINCHILLA
+from t2jax.laws.joint import JOINT_PARAMS
+from t2jax.precision import x64
+
+THETA2_BOUND = 1.0 - 1e-6  # theta2 above this is reported at its bound (1)
+#: Range of log concentration the likelihood evaluates: beyond ~1e8 the Beta-binomial
+#: log-pmf loses all precision (lgamma differences of huge numbers) and would reward
+#: ever larger concentrations; a fit that reaches either end is flagged.
+LOG_NU_RANGE = (-12.0, 18.0)
+
+
+def beta_params(u, logN, logD):
+    """Per-checkpoint Beta ``(a, b)`` and latent loss ``L`` at unconstrained ``u``."""
+    E, la, lb, lal, lbe, lt2, t3, t4 = (u[i] for i in range(8))
+    L = E + jnp.exp(la - jnp.exp(lal) * logN) + jnp.exp(lb - jnp.exp(lbe) * logD)
+    mu = jax.nn.sigmoid(lt2) * jax.nn.sigmoid(-L)
+    nu = jnp.exp(jnp.clip(t3 + t4 * L, *LOG_NU_RANGE))
+    return mu * nu, (1.0 - mu) * nu, L
+
+
+def count_loglik(a, b, n, c):
+    """numpyro's BetaBinomial log-pmf of counts ``c`` of ``n`` (checkpoints x problems)."""
+    import numpyro.distributions as dist
+
+    return dist.BetaBinomial(a[:, None], b[:, None], n).log_prob(c)
+
+
+def joint_nll(u, logN, logD, n, c, w):
+    """Mean negative log-likelihood over the weighted observed counts."""
+    a, b, _ = beta_params(u, logN, logD)
+    return -jnp.sum(w * count_loglik(a, b, n, c)) / jnp.sum(w)
+
+
+def counts_arrays(samples):
+    """``(logN, logD, n, c, observed, scale)``: scaled log covariates, counts made safe
+    where unobserved (``n = 1, c = 0``, weight 0)."""
+    obs = np.asarray(samples.observed, bool)
+    scale = np.array([np.exp(np.mean(np.log(samples.N))), np.exp(np.mean(np.log(samples.D)))])
+    n = np.where(obs, samples.n, 1.0)
+    c = np.where(obs, samples.c, 0.0)
+    return np.log(samples.N / scale[0]), np.log(samples.D / scale[1]), n, c, obs.astype(np.float64), scale
+
+
+def to_unconstrained(params: dict, scale) -> np.ndarray:
+    al, be = params["alpha"], params["beta"]
+    A, B = max(params["A"], 1e-300) / scale[0] ** al, max(params["B"], 1e-300) / scale[1] ** be
+    t2 = min(max(params["theta2"], 1e-9), 1.0 - 1e-9)
+    return np.array([params["E"], np.log(A), np.log(B), np.log(al), np.log(be), np.log(t2 / (1.0 - t2)),
+                     params["theta3"], params["theta4"]])
+
+
+def to_params(u, scale) -> dict:
+    u = np.asarray(u, np.float64)
+    al, be = np.exp(u[3]), np.exp(u[4])
+    raw = [u[0], np.exp(u[1]) * scale[0] ** al, np.exp(u[2]) * scale[1] ** be, al, be, 1.0 / (1.0 + np.exp(-u[5])),
+           u[6], u[7]]
+    return dict(zip(JOINT_PARAMS, map(float, raw)))
+
+
+def starts(u0):
+    """The structural start and the same with the exponents moved to 0.2 and 0.5."""
+    moved = [u0.at[3].set(jnp.log(a)).at[4].set(jnp.log(b)) for a in (0.2, 0.5) for b in (0.2, 0.5)]
+    return jnp.stack([u0] + moved)
+
+
+@jax.jit
+def refine(u0s, logN, logD, n, c, w):
+    """Newton from each start; the best optimum."""
+    runs = jax.vmap(lambda u: minimize(joint_nll, u, logN, logD, n, c, w, max_iter=300))(u0s)
+    value = jnp.where(jnp.isfinite(runs.value), runs.value, jnp.inf)
+    best = jnp.argmin(value)
+    return runs.x[best], runs.value[best], runs.converged[best]
+
+
+@jax.jit
+def _per_checkpoint(n, c, w):
+    """Beta-binomial MLE ``(mu, nu)`` of each checkpoint's counts."""
+    x = jax.vmap(lambda n_, c_, w_: fit_beta_binomial_arrays(n_, c_, w_)[0])(n, c, w)
+    a, b = jnp.exp(x[:, 0]), jnp.exp(x[:, 1])
+    return a / (a + b), a + b
+
+
+def seed(samples, arrays) -> jnp.ndarray:
+    r"""Structural start: each checkpoint's Beta :math:`(\mu_j, \nu_j)`; for each
+    :math:`\theta_2` on a grid above :math:`\max_j \mu_j`, the latent loss
+    :math:`L_j = \log(\theta_2/\mu_j - 1)`, a Chinchilla fit to it (VarPro) and
+    :math:`\log\nu_j` regressed on it; the candidate of least joint NLL."""
+    import warnings
+
+    logN, logD, n, c, w, scale = arrays
+    mu, nu = (np.asarray(v) for v in _per_checkpoint(*(jnp.asarray(a) for a in (n, c, w))))
+    # checkpoints that solved almost nothing have degenerate Beta fits: floor their mean
+    # at half a success and bound their concentration
+    mu = np.clip(mu, 0.5 / (n * w).sum(1), None)
+    nu = np.clip(nu, 0.05, 1e6)
+    best, best_value = None, np.inf
+    for theta2 in 1.0 - (1.0 - min(mu.max() * 1.02, 0.999)) * np.geomspace(1.0, 1e-3, 8):
+        L = np.log(theta2 / mu - 1.0)
+        shift = 0.1 - L.min()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            chin = fit_power_law(Runs(samples.N, samples.D, L + shift), CHINCHILLA, "varpro").params
+        t3, t4 = np.linalg.lstsq(np.stack([np.ones_like(L), L], 1), np.log(nu), rcond=None)[0]
+        params = chin | {"E": chin["E"] - shift, "theta2": theta2, "theta3": t3, "theta4": t4}
+        u = jnp.asarray(to_unconstrained(params, scale))
+        value = float(joint_nll(u, *(jnp.asarray(a) for a in (logN, logD, n, c, w))))
+        if value < best_value:
+            best, best_value = u, value
+    return best
+
+
+@x64
+def fit_joint(table: PassKTable) -> FitResult:
+    """Fit ``t2-joint`` by maximum likelihood of every count of the table's checkpoints
+    (those that solved nothing were left out by the table). ``objective`` is the total
+    negative log-likelihood."""
+    samples = table.samples
+    if samples.N.size < 4:
+        raise T2JaxError(f"t2-joint needs at least 4 checkpoints; got {samples.N.size}")
+    arrays = counts_arrays(samples)
+    logN, logD, n, c, w, scale = arrays
+    u0 = seed(samples, arrays)
+    u, value, converged = refine(starts(u0), *(jnp.asarray(a) for a in (logN, logD, n, c, w)))
+    params = to_params(u, scale)
+    if not np.isfinite(float(value)) or not all(np.isfinite(v) for v in params.values()):
+        raise T2JaxError("t2-joint fit: the likelihood is not finite at any start; check the counts")
+    at_bound = ("theta2",) if params["theta2"] > THETA2_BOUND else ()
+    _, _, L = beta_params(u, jnp.asarray(logN), jnp.asarray(logD))
+    log_nu = np.asarray(params["theta3"] + params["theta4"] * L)
+    at_bound += ("theta3",) if np.any((log_nu <= LOG_NU_RANGE[0]) | (log_nu >= LOG_NU_RANGE[1])) else ()
+    at_bound += tuple(e for e in ("alpha", "beta") if not 0.02 < params[e] < 2.0)
+    return FitResult("mle", "t2-joint", params, float(value) * float(w.sum()), int(w.sum()), bool(converged), at_bound,
+                     {"scale": {"N": float(scale[0]), "D": float(scale[1])}})

@@ -1,0 +1,60 @@
+"""The joint T² likelihood model: its parameterisation, a maximum-likelihood fit on
+counts drawn from it, and constraints no fit can leave."""
+
+import jax
+import numpy as np
+import pytest
+
+import t2jax
+from t2jax.laws.joint import T2_JOINT, from_t2_beta
+from t2jax.laws.simulate import T2_TRUTH
+from t2jax.laws.t2 import T2_BETA
+
+TRUTH = from_t2_beta(T2_TRUTH)
+
+
+def test_joint_form_has_the_same_accuracy_as_t2_beta():
+    N, D, k = np.geomspace(1e7, 1e10, 5), np.geomspace(1e9, 1e13, 5), np.array([1.0, 4.0, 32.0, 256.0, 4096.0])
+    with jax.enable_x64(True):
+        np.testing.assert_allclose(np.asarray(T2_JOINT.accuracy(TRUTH, N, D, k)),
+                                   np.asarray(T2_BETA.accuracy(T2_TRUTH, N, D, k)), rtol=1e-12)
+        log_miss = np.asarray(T2_JOINT.log_miss_rate(TRUTH, N, D, k))
+    assert np.all(np.isfinite(log_miss)) and np.all(log_miss < 0)
+
+
+@pytest.fixture(scope="module")
+def joint_fit():
+    bed = t2jax.synthetic_t2(n_samples=2048, n_questions=200, seed=3, shared_difficulty=False)
+    return t2jax.fit(bed.samples, "t2-joint")
+
+
+def test_joint_mle_recovers_the_law_and_its_optimum(joint_fit):
+    # 200 problems per checkpoint: parameters to sampling precision, the optimum closely
+    assert joint_fit.converged and joint_fit.at_bound == ()
+    for name in ("alpha", "beta", "theta3"):
+        assert joint_fit.params[name] == pytest.approx(TRUTH[name], rel=0.05), name
+    for name in ("E", "A", "B", "theta2"):
+        assert joint_fit.params[name] == pytest.approx(TRUTH[name], rel=0.25), name
+    best = t2jax.allocate(joint_fit, 2.56e19, 2e9)
+    true = t2jax.allocate(t2jax.FitResult("truth", "t2-joint", TRUTH, 0.0, 1, True), 2.56e19, 2e9)
+    assert best.N == pytest.approx(true.N, rel=0.05)
+    assert best.accuracy == pytest.approx(true.accuracy, abs=0.01)
+
+
+def test_joint_fit_stays_inside_its_constraints(joint_fit):
+    p = joint_fit.params
+    assert 0 < p["theta2"] <= 1 and p["A"] > 0 and p["B"] > 0 and p["alpha"] > 0 and p["beta"] > 0
+    with jax.enable_x64(True):
+        from t2jax.laws.joint import joint_beta
+
+        a, b = joint_beta(p, np.geomspace(1e5, 1e13, 50), np.geomspace(1e5, 1e15, 50))
+    assert np.all(np.asarray(a) > 0) and np.all(np.asarray(b) > 0)
+    # a fit JSON that breaks them is refused
+    with pytest.raises(t2jax.T2JaxError, match="theta2"):
+        t2jax.FitResult.from_dict(joint_fit.to_dict() | {"params": p | {"theta2": 1.2}})
+
+
+def test_joint_law_has_no_bootstrap_yet():
+    bed = t2jax.synthetic_t2(n_samples=64, n_questions=16, seed=0, shared_difficulty=False)
+    with pytest.raises(t2jax.T2JaxError, match="no batched refit"):
+        t2jax.bootstrap(bed.samples, n_resamples=4, law="t2-joint")
