@@ -12,7 +12,8 @@ import sys
 import warnings
 
 from t2jax.laws.registry import LAWS, law_names, method_names
-from t2jax.report.text import allocation_text, backtest_text, emit_json, fit_text, selection_text, target_text
+from t2jax.report.text import (CLI_EXAMPLES, allocation_text, backtest_text, emit_json, fit_text, selection_text,
+                               target_text)
 
 
 def _data_options(p, *, t2_defaults: bool):
@@ -27,12 +28,17 @@ def _data_options(p, *, t2_defaults: bool):
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def _sub(sub, name, help):
+    return sub.add_parser(name, help=help, description=help, epilog=CLI_EXAMPLES[name],
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="t2jax", description="Train-to-Test scaling-law fits in JAX")
     sub = p.add_subparsers(dest="command", required=True)
 
-    f = sub.add_parser("fit", help="fit a law to training runs or repeated-sampling counts (CSV/Parquet)")
-    f.add_argument("path")
+    f = _sub(sub, "fit", "fit a law to training runs or repeated-sampling counts (CSV/Parquet)")
+    f.add_argument("path", help="training runs (one row per run) or counts (one row per checkpoint and problem)")
     f.add_argument("--law", choices=list(LAWS), default="chinchilla",
                    help="; ".join(f"{name}: {law.description}" for name, law in LAWS.items()))
     f.add_argument("--method", choices=list(method_names()), default=None, help="fitter (default: the law's first)")
@@ -47,15 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--delta", type=float, default=None, help="Huber threshold (approach3; varpro --loss huber)")
     f.add_argument("--loss", choices=["squared", "huber"], default=None, help="varpro objective")
     f.add_argument("--resolution", type=int, default=None, help="exponent grid points per axis")
-    f.add_argument("--bootstrap", type=int, default=None, metavar="R", help="R bootstrap refits (additive power laws, t2-beta)")
+    f.add_argument("--bootstrap", type=int, default=None, metavar="R",
+                   help="R bootstrap refits (additive power laws: chinchilla, t2-loss; and t2-beta)")
     f.add_argument("--resample", choices=["points", "groups"], default="points",
                    help="bootstrap unit: runs, or whole groups (--group-col; checkpoints for counts)")
     f.add_argument("--seed", type=int, default=0, help="seed of every random step")
-    f.add_argument("--bayes", action="store_true", help="NUTS posterior (4 chains x 1,000 draws)")
+    f.add_argument("--bayes", action="store_true",
+                   help="NUTS posterior of an additive power law (4 chains x 1,000 draws; Gaussian on log loss)")
     f.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
 
-    a = sub.add_parser("allocate", help="optimal (N, D, k) for a fitted law: best quality for a budget, or "
-                                        "least lifetime compute for a quality target")
+    a = _sub(sub, "allocate", "optimal (N, D, k) for a fitted law: best quality for a budget, or least "
+                              "lifetime compute for a quality target")
     a.add_argument("--fit", required=True, help="JSON written by 't2jax fit ... --json'")
     a.add_argument("--train-flops", type=float, help="training budget: 6 N D <= this")
     a.add_argument("--inference-flops", type=float, help="per-query inference budget: 2 N k <= this")
@@ -68,10 +76,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="least 6ND + 2NkTQ reaching this pass@k (T² laws; needs --tokens-per-sample, --queries)")
     a.add_argument("--max-k", type=float, default=1e6, help="pass@k target: largest k searched (default 1e6)")
     a.add_argument("--integer-k", action="store_true", help="restrict k to whole numbers")
+    a.add_argument("--baseline-fit", help="JSON of a pretraining-loss fit (t2jax fit runs.csv --json) whose "
+                                          "compute-optimal N, D give the Chinchilla baseline (default: the law's "
+                                          "own loss surface)")
     a.add_argument("--level", type=float, default=0.95, help="interval level for fits with draws (default 0.95)")
     a.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    b = sub.add_parser("backtest", help="fit laws on some checkpoints, score pass@k of the held-out ones")
+    b = _sub(sub, "backtest", "fit laws on some checkpoints, score pass@k of the held-out ones")
     b.add_argument("path", help="per-(checkpoint, problem) counts (CSV/Parquet)")
     b.add_argument("--holdout", default="D > 6e10", help="held-out checkpoints, an expression in N and D (default 'D > 6e10')")
     b.add_argument("--leave-one-out", choices=["N", "D"], help="instead of --holdout: hold out each N (or D) value in turn")
@@ -83,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(b, t2_defaults=True)
     b.add_argument("--d-col", default="D_tokens", help="tokens column (default D_tokens)")
 
-    d = sub.add_parser("demo", help="fit the embedded Chinchilla runs and a synthetic T² study")
+    d = _sub(sub, "demo", "fit the embedded Chinchilla runs and a synthetic T² study")
     d.add_argument("--out", default="t2jax-demo", help="output folder (default t2jax-demo)")
     d.add_argument("--force", action="store_true", help="overwrite the demo's files in an existing --out folder")
     return p
@@ -193,14 +204,17 @@ def _allocate(args) -> int:
         return _target(args, fit)
     if args.train_flops is None:
         raise T2JaxError("give --train-flops (a budget) or --target-loss / --target-accuracy (a quality target)")
+    baseline = _read_fit(args.baseline_fit) if args.baseline_fit else None
     result = t2jax.allocate(fit, args.train_flops, args.inference_flops, tokens_per_sample=args.tokens_per_sample,
-                            queries=args.queries, integer_k=args.integer_k)
+                            queries=args.queries, integer_k=args.integer_k, baseline_fit=baseline)
     out = result.to_dict()
     tables = t2jax.fit_allocation_intervals(fit, args.train_flops, args.inference_flops, args.level,
                                             tokens_per_sample=args.tokens_per_sample, queries=args.queries,
                                             integer_k=args.integer_k)
     if tables:
         out["intervals"] = {name: table.to_dict(orient="index") for name, table in tables.items()}
+        out["p_beats_chinchilla"] = {name: t2jax.p_beats_baseline(draws, fit.law, result)
+                                     for name, draws in t2jax.draw_tables(fit).items()}
     if args.json:
         emit_json(out)
         return 0

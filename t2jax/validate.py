@@ -52,3 +52,18 @@ def check_count(name: str, value, least: int = 1) -> int:
     if int(value) < least:
         raise T2JaxError(f"{name} must be a whole number >= {least}; got {int(value)}")
     return int(value)
+
+
+def check_budget(name, value, unit: str = "FLOPs"):
+    """``value`` (a number or an array) as positive, finite float64 (or a
+    :class:`T2JaxError` naming ``name`` and the first bad value)."""
+    import numpy as np
+
+    try:
+        arr = np.asarray(value, np.float64)
+    except (TypeError, ValueError):
+        raise T2JaxError(f"{name} must be a positive number of {unit}; got {value!r}") from None
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if bad.any():
+        raise T2JaxError(f"{name} must be a positive number of {unit}; got {arr.ravel()[np.argmax(bad.ravel())]:g}")
+    return float(arr) if arr.ndim == 0 else arr

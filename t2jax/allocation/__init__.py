@@ -7,8 +7,10 @@ data -> laws -> fitting -> uncertainty -> **allocation** -> report
 from t2jax.allocation.draws import (
     allocation_draws,
     allocation_intervals,
+    draw_tables,
     fit_allocation_intervals,
     frontier_band,
+    p_beats_baseline,
 )
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.allocation.t2 import Allocation, allocate, frontier
@@ -16,5 +18,5 @@ from t2jax.allocation.target import TargetAllocation, target_accuracy_allocation
 
 __all__ = [
     "Allocation", "allocate", "allocation_draws", "allocation_intervals", "fit_allocation_intervals", "frontier",
-    "frontier_band", "grid_zoom_max", "TargetAllocation", "target_accuracy_allocation", "target_loss_allocation",
+    "draw_tables", "frontier_band", "grid_zoom_max", "p_beats_baseline", "TargetAllocation", "target_accuracy_allocation", "target_loss_allocation",
 ]  # fmt: skip

@@ -10,11 +10,12 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from t2jax.allocation.t2 import check_budget, check_grid, deployment_optimum, frontier_arrays, paper_optimum
+from t2jax.allocation.t2 import check_grid, deployment_optimum, frontier_arrays, paper_optimum
 from t2jax.errors import T2JaxError
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
+from t2jax.validate import check_budget
 from t2jax.uncertainty.derived import DRAW_SOURCES, param_arrays, parameter_columns
 from t2jax.uncertainty.intervals import band, percentile_interval
 
@@ -49,6 +50,23 @@ def allocation_intervals(draws: pd.DataFrame, law, train_flops: float, inference
                          level: float = 0.95, **kwargs) -> pd.DataFrame:
     """Percentile intervals of ``N*, D*, k*``, tokens per parameter and accuracy at the optimum."""
     return percentile_interval(allocation_draws(draws, law, train_flops, inference_flops, **kwargs), level)
+
+
+@x64
+def p_beats_baseline(draws: pd.DataFrame, law, allocation) -> float:
+    """Share of draws under which the point T²-optimal ``(N, D, k)`` has a lower miss
+    rate than the point Chinchilla-optimal baseline at the same budgets: the posterior
+    (or bootstrap) probability that the T² choice beats the Chinchilla one."""
+    law = get_law(law)
+    p = param_arrays(draws, law.params)
+    base = allocation.baseline
+
+    def lm(q, row):
+        return law.log_miss_rate(q, row["N"], row["D"], row["k"])
+
+    t2 = jax.vmap(lambda q: lm(q, {"N": allocation.N, "D": allocation.D, "k": allocation.k}))(p)
+    chin = jax.vmap(lambda q: lm(q, base))(p)
+    return float(np.mean(np.asarray(t2) < np.asarray(chin)))
 
 
 def draw_tables(fit, draws=None) -> dict:

@@ -35,7 +35,7 @@ from t2jax.fitting.result import FitResult, FitWarning, checked_params
 from t2jax.laws.chinchilla import compute_optimal
 from t2jax.laws.registry import get_law, law_names
 from t2jax.precision import x64
-from t2jax.validate import check_count
+from t2jax.validate import check_budget, check_count
 
 MIN_N = 1e5  # smallest model the search considers (parameters)
 
@@ -148,9 +148,14 @@ def deployment_optimum(params, law, C, TQ, integer_k, n_grid):
     return N, D, k, -v
 
 
-def _baseline(fit, params, C_train, k_of_N, integer_k):
+def _baseline(fit, params, C_train, k_of_N, integer_k, baseline_fit=None):
     spec = get_law(fit.law)
-    N, D = compute_optimal(params, C_train)
+    if baseline_fit is None:
+        N, D = compute_optimal(params, C_train)
+        source = f"the {fit.law} law's own loss surface"
+    else:
+        N, D = compute_optimal(baseline_params(baseline_fit), C_train)
+        source = f"the given {baseline_fit.law} fit ({baseline_fit.method})"
     k = _ks(k_of_N(N, D), integer_k)
     k_used = jnp.maximum(k, 1.0)
     log_miss = spec.log_miss_rate(params, N, D, k_used)
@@ -162,20 +167,19 @@ def _baseline(fit, params, C_train, k_of_N, integer_k):
         "accuracy": float(-jnp.expm1(log_miss)),
         "miss_rate": float(jnp.exp(log_miss)),
         "over_inference_budget": bool(k < 1.0),
+        "source": source,
     }
 
 
-def check_budget(name, value, unit: str = "FLOPs"):
-    """``value`` (a number or an array) as positive, finite float64 (or a
-    :class:`T2JaxError` naming ``name`` and the first bad value)."""
-    try:
-        arr = np.asarray(value, np.float64)
-    except (TypeError, ValueError):
-        raise T2JaxError(f"{name} must be a positive number of {unit}; got {value!r}") from None
-    bad = ~np.isfinite(arr) | (arr <= 0)
-    if bad.any():
-        raise T2JaxError(f"{name} must be a positive number of {unit}; got {arr.ravel()[np.argmax(bad.ravel())]:g}")
-    return float(arr) if arr.ndim == 0 else arr
+def baseline_params(fit: FitResult) -> dict:
+    """The Chinchilla surface ``(E, A, B, alpha, beta)`` of a pretraining-loss fit."""
+    if not isinstance(fit, FitResult):
+        raise T2JaxError(f"baseline_fit must be a FitResult, not {type(fit).__name__}")
+    names = ("E", "A", "B", "alpha", "beta")
+    if get_law(fit.law).has_k or not set(names) <= set(fit.params):
+        raise T2JaxError(f"the Chinchilla baseline needs a loss fit with {', '.join(names)} (e.g. law chinchilla), "
+                         f"not a {fit.law} fit")
+    return {n: jnp.asarray(fit.params[n], jnp.float64) for n in names}
 
 
 def check_train_budget(C_train) -> None:
@@ -196,6 +200,7 @@ def allocate(
     queries: Optional[float] = None,
     integer_k: bool = False,
     n_grid: Optional[int] = None,
+    baseline_fit: Optional[FitResult] = None,
 ) -> Allocation:
     """Best ``(N, D, k)`` for a fitted T² law.
 
@@ -203,7 +208,9 @@ def allocate(
     ``2Nk <= C_inf``. Deployment form: ``allocate(fit, C, tokens_per_sample=T,
     queries=Q)`` with one budget ``6ND + 2NkTQ <= C``. ``n_grid`` is the first grid's
     points per axis (default 4,096 in the paper's form, 1,024 per axis in the
-    deployment form, i.e. about a million candidates).
+    deployment form, i.e. about a million candidates). The Chinchilla-optimal baseline's
+    N and D come from ``baseline_fit`` (a pretraining-loss fit) when given, otherwise
+    from the law's own loss surface; ``baseline["source"]`` says which.
     """
     C_train = check_budget("train_flops", train_flops)
     if tokens_per_sample is None and queries is None:
@@ -215,7 +222,7 @@ def allocate(
             raise T2JaxError(f"inference_flops {C_inf:g} cannot run even one sample of a {MIN_N:g}-parameter model")
         params = _params(fit)
         N, D, k, v = paper_optimum(params, fit.law, C_train, C_inf, integer_k, check_grid(n_grid or 4096))
-        base = _baseline(fit, params, C_train, lambda N, D: C_inf / (2.0 * N), integer_k)
+        base = _baseline(fit, params, C_train, lambda N, D: C_inf / (2.0 * N), integer_k, baseline_fit)
         TQ, budgets = 1.0, {"train_flops": C_train, "inference_flops_per_query": C_inf}
     else:
         if inference_flops is not None or tokens_per_sample is None or queries is None:
@@ -228,7 +235,8 @@ def allocate(
         N, D, k, v = deployment_optimum(params, fit.law, C_train, TQ, integer_k, check_grid(n_grid or 1024))
         # Baseline: the same split of the budget, with the Chinchilla-optimal model for its training part.
         C_inf = float(2.0 * N * k * TQ)
-        base = _baseline(fit, params, float(6.0 * N * D), lambda N_, D_: C_inf / (2.0 * N_ * TQ), integer_k)
+        base = _baseline(fit, params, float(6.0 * N * D), lambda N_, D_: C_inf / (2.0 * N_ * TQ), integer_k,
+                         baseline_fit)
         budgets = {"total_flops": C_train}
     if not np.isfinite(float(v)):
         raise T2JaxError("no feasible allocation: the budgets do not allow k >= 1")

@@ -33,14 +33,13 @@ import numpy as np
 
 from t2jax.allocation.draws import draw_tables
 from t2jax.allocation.search import grid_zoom_max
-from t2jax.allocation.t2 import check_budget
 from t2jax.errors import T2JaxError
 from t2jax.fitting.extrapolation import warn_extrapolation
 from t2jax.fitting.result import FitResult
 from t2jax.laws.law import Law
 from t2jax.laws.registry import get_law, law_names
 from t2jax.precision import x64
-from t2jax.validate import check_level
+from t2jax.validate import check_budget, check_level
 from t2jax.uncertainty.derived import param_arrays
 from t2jax.uncertainty.intervals import percentile_interval
 

@@ -45,10 +45,14 @@ class FitResult:
     extras: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
+        which = f"{self.method} fit of law {self.law}"
         if not self.converged:
-            warnings.warn(f"{self.method} fit did not converge; treat its parameters with care", FitWarning, stacklevel=3)
+            warnings.warn(f"{which}: did not converge — try another method or more data, and treat its "
+                          "parameters with care", FitWarning, stacklevel=3)
         if self.at_bound:
-            warnings.warn(f"{self.method} fit: {', '.join(self.at_bound)} at a bound", FitWarning, stacklevel=3)
+            warnings.warn(f"{which}: {', '.join(self.at_bound)} at a bound — the data do not pin "
+                          f"{'it' if len(self.at_bound) == 1 else 'them'} down; add data that vary it, or use a "
+                          "simpler law, before trusting forecasts", FitWarning, stacklevel=3)
 
     def _law_call(self, which: str, N, D, k):
         if self.law == "isoflop-power":

@@ -6,6 +6,23 @@ import json
 
 from t2jax.errors import T2JaxError
 
+#: One example block per command, shown by ``t2jax COMMAND --help``.
+CLI_EXAMPLES = {
+    "fit": """examples:
+  t2jax fit runs.csv --n-col params --flops-col C --method approach3 --bootstrap 1000 --json > fit.json
+  t2jax fit counts.csv --law t2-beta --query "benchmark == 'GSM8K'" --ks 1,4,16,64 --json > t2.json""",
+    "allocate": """examples:
+  t2jax allocate --fit t2.json --train-flops 2.56e19 --inference-flops 2e9 --integer-k
+  t2jax allocate --fit t2.json --train-flops 1e21 --tokens-per-sample 256 --queries 1e8
+  t2jax allocate --fit fit.json --target-loss 1.947 --inference-tokens 2e12
+  t2jax allocate --fit t2.json --target-accuracy 0.99 --tokens-per-sample 1000 --queries 1e9""",
+    "backtest": """examples:
+  t2jax backtest counts.csv --query "benchmark == 'MATH'" --holdout "D > 6e10"
+  t2jax backtest counts.csv --query "benchmark == 'GSM8K'" --select --metric log_ratio --json""",
+    "demo": """examples:
+  t2jax demo --out t2jax-demo""",
+}
+
 
 def emit_json(out) -> None:
     """Print strict JSON: NaN or Infinity never reach an output."""
@@ -54,9 +71,12 @@ def allocation_text(out: dict, level: float) -> str:
     for name, row in (("T2-optimal", out), ("Chinchilla", b)):
         lines.append(f"{name:>12} {row['N']:10.3g} {row['D']:10.3g} {row['k']:8.3g} {row['tokens_per_param']:8.3g} "
                      f"{row['accuracy']:10.6f} {row['miss_rate']:10.3g}")
+    lines.append(f"Chinchilla baseline from {b['source']}")
     for name, table in out.get("intervals", {}).items():
         lines.append(f"{100 * level:.0f}% intervals of the T²-optimal allocation over {name} draws:")
         lines += _intervals(table, "", ".4g")
+        if name in out.get("p_beats_chinchilla", {}):
+            lines.append(f"P(T²-optimal beats Chinchilla-optimal | {name} draws) = {out['p_beats_chinchilla'][name]:.3f}")
     return "\n".join(lines)
 
 

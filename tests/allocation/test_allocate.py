@@ -88,3 +88,28 @@ def test_saturated_accuracy_matches_brute_force_in_log_miss_rate():
     assert np.log(a.miss_rate) <= log_miss[i] + 1e-9
     assert 0 < a.miss_rate < 1e-30
     assert a.to_dict()["miss_rate"] == a.miss_rate
+
+
+def test_baseline_from_a_pretraining_fit_and_the_chance_t2_wins(testbed):
+    import pandas as pd
+
+    from t2jax.allocation import p_beats_baseline
+    from t2jax.laws.chinchilla import compute_optimal
+
+    fit = FitResult("truth", "t2-beta", testbed.truth, 0.0, 1, True)
+    own = allocate(fit, 2.56e19, 2e9)
+    assert own.baseline["source"] == "the t2-beta law's own loss surface"
+    pretrain = FitResult("given", "chinchilla", {"E": 1.8, "A": 500.0, "B": 300.0, "alpha": 0.3, "beta": 0.3}, 0.0, 1,
+                         True)
+    given = allocate(fit, 2.56e19, 2e9, baseline_fit=pretrain)
+    with jax.enable_x64(True):
+        N, D = (float(v) for v in compute_optimal(pretrain.params, 2.56e19))
+    assert given.baseline["N"] == pytest.approx(N) and given.baseline["D"] == pytest.approx(D)
+    assert given.baseline["source"].startswith("the given chinchilla fit")
+    assert given.N == own.N  # the T² optimum does not depend on the baseline
+    same = pd.DataFrame([testbed.truth] * 5)
+    assert p_beats_baseline(same, "t2-beta", own) == 1.0  # the truth prefers its own optimum
+    flipped = pd.DataFrame([testbed.truth | {"theta2": 0.8, "theta1": -4.0}] * 3)  # a law where more loss helps
+    assert p_beats_baseline(flipped, "t2-beta", own) in (0.0, 1.0)
+    with pytest.raises(Exception, match="needs a loss fit"):
+        allocate(fit, 2.56e19, 2e9, baseline_fit=fit)

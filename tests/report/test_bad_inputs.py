@@ -191,3 +191,29 @@ def test_cli_json_is_strict_everywhere():
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("dump", "dumps") \
                     and getattr(node.func.value, "id", "") == "json":
                 assert any(k.arg == "allow_nan" for k in node.keywords), f"{path}: json.{node.func.attr} without allow_nan"
+
+
+def test_bound_warning_is_one_line_for_people(files):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "t2jax.cli", "fit", files["counts"], "--law", "t2-loss"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0
+    lines = proc.stderr.strip().splitlines()
+    assert lines and all(line.startswith("t2jax: warning: ") for line in lines), proc.stderr
+    assert any("varpro fit of law t2-loss" in line and "at a bound — " in line for line in lines)
+    assert ".py:" not in proc.stderr and "return FitResult(" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["fit", "allocate", "backtest", "demo"])
+def test_every_option_has_help_and_an_example(command, capsys):
+    import argparse
+
+    from t2jax.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+    for action in sub._actions:
+        if action.dest != "help":
+            assert action.help, f"{command} {action.option_strings or action.dest} has no help"
+    assert sub.epilog and f"t2jax {command}" in sub.epilog
