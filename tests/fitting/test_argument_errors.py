@@ -24,7 +24,7 @@ TRUTH_FIT = FitResult("truth", "t2-beta", T2_TRUTH, 0.0, 1, True)
         (lambda: get_law("kaplan"), "unknown law 'kaplan'"),
         (lambda: bootstrap(load_chinchilla(), "isoflop", 4), "bootstrap supports method 'varpro' or 'approach3'"),
         (lambda: bootstrap(load_chinchilla(), "varpro", 4, resample="rows"), "resample must be 'points' or 'groups'"),
-        (lambda: bootstrap(load_chinchilla(), "varpro", 0), "n_resamples must be >= 1"),
+        (lambda: bootstrap(load_chinchilla(), "varpro", 0), "n_resamples must be a whole number >= 1"),
         (lambda: allocate(TRUTH_FIT, 1e21, 2e9, tokens_per_sample=100, queries=10), "deployment form takes"),
         (lambda: allocate(TRUTH_FIT, 1e21, tokens_per_sample=100), "deployment form takes"),
         (lambda: allocate(TRUTH_FIT, 1e21, 1e5), "cannot run even one sample"),
