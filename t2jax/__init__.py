@@ -94,6 +94,15 @@ optimal_exponents = x64(laws.optimal_exponents)
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    """``t2jax.plot`` (figures) is imported on first use: matplotlib stays out of ``import t2jax``."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("t2jax.report.plot")
+    raise AttributeError(f"module 't2jax' has no attribute {name!r}")
+
 __all__ = [
     "Allocation", "BetaBinomialFit", "BootstrapResult", "CHINCHILLA", "CHINCHILLA_BUDGETS", "FitResult", "FitWarning",
     "LAWS", "Law", "PassKTable", "PosteriorResult", "PowerSum", "Runs", "Samples", "T2JaxError", "T2_BETA", "T2_LOSS",
@@ -101,7 +110,7 @@ __all__ = [
     "bootstrap_t2_beta", "chinchilla_loss", "compute_optimal", "compute_optimal_intervals", "enable_compilation_cache", "fit",
     "fit_allocation_intervals", "fit_beta_binomial", "fit_beta_link", "fit_t2", "fit_t2_beta", "frontier",
     "frontier_band", "draw_tables", "p_beats_baseline", "get_law", "isoflop", "law_names", "load_answer_nll", "load_chinchilla", "load_runs",
-    "load_samples", "observed_pass_at_k", "optimal_exponents", "pass_at_k", "pass_k_table", "posterior",
+    "load_samples", "observed_pass_at_k", "optimal_exponents", "plot", "pass_at_k", "pass_k_table", "posterior",
     "power_sum_law", "register", "synthetic_isoflop_runs", "synthetic_t2", "TargetAllocation", "target_accuracy_allocation", "target_loss_allocation",
     "task_loss", "task_runs", "varpro",
 ]  # fmt: skip

@@ -1,6 +1,6 @@
 """``t2jax`` command line: argument parsing and dispatch only.
 
-Commands: ``fit``, ``allocate``, ``backtest``, ``demo``. Every :class:`T2JaxError`
+Commands: ``fit``, ``report``, ``allocate``, ``backtest``, ``demo``. Every :class:`T2JaxError`
 (and unreadable files) prints one line, ``t2jax: error: ...``, and exits 2.
 """
 
@@ -11,58 +11,26 @@ import json
 import sys
 import warnings
 
-from t2jax.laws.registry import LAWS, law_names, method_names
-from t2jax.report.text import (CLI_EXAMPLES, allocation_text, backtest_text, emit_json, fit_text, selection_text,
-                               target_text)
-
-
-def _data_options(p, *, t2_defaults: bool):
-    """Column options shared by every command that reads a table."""
-    p.add_argument("--n-col", default=None if not t2_defaults else "N_params",
-                   help="parameters column (default N for runs, N_params for counts)")
-    p.add_argument("--checkpoint-col", default="model", help="counts: checkpoint label column")
-    p.add_argument("--problem-col", default="problem_idx", help="counts: problem label column")
-    p.add_argument("--samples-col", default="n_samples", help="counts: samples drawn per problem")
-    p.add_argument("--correct-col", default="n_correct", help="counts: correct samples per problem")
-    p.add_argument("--query", help="pandas row filter applied first, e.g. \"benchmark == 'GSM8K'\"")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
-def _sub(sub, name, help):
-    return sub.add_parser(name, help=help, description=help, epilog=CLI_EXAMPLES[name],
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+from t2jax.laws.registry import LAWS, law_names
+from t2jax.report.arguments import data_options, fit_options, sub_command
+from t2jax.report.text import allocation_text, backtest_text, emit_json, fit_text, selection_text, target_text
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="t2jax", description="Train-to-Test scaling-law fits in JAX")
     sub = p.add_subparsers(dest="command", required=True)
 
-    f = _sub(sub, "fit", "fit a law to training runs or repeated-sampling counts (CSV/Parquet)")
-    f.add_argument("path", help="training runs (one row per run) or counts (one row per checkpoint and problem)")
-    f.add_argument("--law", choices=list(LAWS), default="chinchilla",
-                   help="; ".join(f"{name}: {law.description}" for name, law in LAWS.items()))
-    f.add_argument("--method", choices=list(method_names()), default=None, help="fitter (default: the law's first)")
-    _data_options(f, t2_defaults=False)
-    tokens = f.add_mutually_exclusive_group()
-    tokens.add_argument("--d-col", help="tokens column (default D for runs, D_tokens for counts)")
-    tokens.add_argument("--flops-col", help="runs: training-FLOPs column; tokens = C / 6N")
-    f.add_argument("--loss-col", default="loss", help="runs: loss column (default loss)")
-    f.add_argument("--budget-col", help="runs: IsoFLOP budget column (needed by --method isoflop)")
-    f.add_argument("--group-col", help="runs: group label column for --resample groups")
-    f.add_argument("--ks", help="counts: comma-separated k values (default powers of 2 up to min n)")
-    f.add_argument("--delta", type=float, default=None, help="Huber threshold (approach3; varpro --loss huber)")
-    f.add_argument("--loss", choices=["squared", "huber"], default=None, help="varpro objective")
-    f.add_argument("--resolution", type=int, default=None, help="exponent grid points per axis")
-    f.add_argument("--bootstrap", type=int, default=None, metavar="R",
-                   help="R bootstrap refits (additive power laws: chinchilla, t2-loss; and t2-beta)")
-    f.add_argument("--resample", choices=["points", "groups"], default="points",
-                   help="bootstrap unit: runs, or whole groups (--group-col; checkpoints for counts)")
-    f.add_argument("--seed", type=int, default=0, help="seed of every random step")
-    f.add_argument("--bayes", action="store_true",
-                   help="NUTS posterior of an additive power law (4 chains x 1,000 draws; Gaussian on log loss)")
-    f.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
+    f = sub_command(sub, "fit", "fit a law to training runs or repeated-sampling counts (CSV/Parquet)")
+    fit_options(f)
 
-    a = _sub(sub, "allocate", "optimal (N, D, k) for a fitted law: best quality for a budget, or least "
+    r = sub_command(sub, "report", "fit a study and write an HTML report with figures (PNG, SVG) and its JSON summary")
+    fit_options(r)
+    r.add_argument("--out", required=True, help="output folder for report.html, the figures and summary.json")
+    r.add_argument("--train-flops", type=float, help="T² laws: training budget of the allocation section")
+    r.add_argument("--inference-flops", type=float, help="T² laws: per-query inference budget of the allocation section")
+    r.add_argument("--force", action="store_true", help="overwrite an earlier report in --out")
+
+    a = sub_command(sub, "allocate", "optimal (N, D, k) for a fitted law: best quality for a budget, or least "
                               "lifetime compute for a quality target")
     a.add_argument("--fit", required=True, help="JSON written by 't2jax fit ... --json'")
     a.add_argument("--train-flops", type=float, help="training budget: 6 N D <= this")
@@ -82,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--level", type=float, default=0.95, help="interval level for fits with draws (default 0.95)")
     a.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    b = _sub(sub, "backtest", "fit laws on some checkpoints, score pass@k of the held-out ones")
+    b = sub_command(sub, "backtest", "fit laws on some checkpoints, score pass@k of the held-out ones")
     b.add_argument("path", help="per-(checkpoint, problem) counts (CSV/Parquet)")
     b.add_argument("--holdout", default="D > 6e10", help="held-out checkpoints, an expression in N and D (default 'D > 6e10')")
     b.add_argument("--leave-one-out", choices=["N", "D"], help="instead of --holdout: hold out each N (or D) value in turn")
@@ -91,10 +59,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="rank the laws over extrapolation splits (largest D, largest N, each N) and name the best")
     b.add_argument("--metric", default="log_ratio", help="--select's score: log_ratio (default), miss_log_ratio, "
                                                          "abs_error or relative_error")
-    _data_options(b, t2_defaults=True)
+    data_options(b, t2_defaults=True)
     b.add_argument("--d-col", default="D_tokens", help="tokens column (default D_tokens)")
 
-    d = _sub(sub, "demo", "fit the embedded Chinchilla runs and a synthetic T² study")
+    d = sub_command(sub, "demo", "fit the embedded Chinchilla runs and a synthetic T² study")
     d.add_argument("--out", default="t2jax-demo", help="output folder (default t2jax-demo)")
     d.add_argument("--force", action="store_true", help="overwrite the demo's files in an existing --out folder")
     return p
@@ -126,7 +94,7 @@ def _ks(text):
         raise T2JaxError(f"--ks must be comma-separated numbers, got {text!r}") from None
 
 
-def _check_fit_options(args) -> None:
+def _checkfit_options(args) -> None:
     from t2jax.validate import check_count, check_level, check_seed
 
     check_seed(args.seed)
@@ -138,7 +106,7 @@ def _check_fit_options(args) -> None:
 def _fit(args) -> int:
     import t2jax
 
-    _check_fit_options(args)
+    _checkfit_options(args)
     law = t2jax.get_law(args.law)
     options = {k: v for k, v in (("delta", args.delta), ("loss", args.loss), ("resolution", args.resolution)) if v is not None}
     data, ks = _load(args, law), _ks(args.ks)
@@ -155,6 +123,22 @@ def _fit(args) -> int:
         emit_json(out)
         return 0
     print(fit_text(out))
+    return 0
+
+
+def _report(args) -> int:
+    from t2jax.report.study import run_report
+
+    _checkfit_options(args)
+    law = LAWS[args.law]
+    summary = run_report(_load(args, law), args.path, args.out, law=law, method=args.method, ks=_ks(args.ks),
+                         n_bootstrap=args.bootstrap, resample=args.resample, bayes=args.bayes, seed=args.seed,
+                         level=args.level, train_flops=args.train_flops, inference_flops=args.inference_flops,
+                         force=args.force)
+    if args.json:
+        emit_json(summary)
+    else:
+        print(f"wrote {args.out}/report.html, {args.out}/summary.json and the figures (PNG, SVG)")
     return 0
 
 
@@ -270,7 +254,8 @@ def main(argv=None) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            code = {"fit": _fit, "allocate": _allocate, "backtest": _backtest, "demo": _demo}[args.command](args)
+            code = {"fit": _fit, "report": _report, "allocate": _allocate, "backtest": _backtest,
+                    "demo": _demo}[args.command](args)
     except (T2JaxError, OSError) as exc:
         print(f"t2jax: error: {exc}", file=sys.stderr)
         return 2

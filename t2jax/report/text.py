@@ -11,6 +11,10 @@ CLI_EXAMPLES = {
     "fit": """examples:
   t2jax fit runs.csv --n-col params --flops-col C --method approach3 --bootstrap 1000 --json > fit.json
   t2jax fit counts.csv --law t2-beta --query "benchmark == 'GSM8K'" --ks 1,4,16,64 --json > t2.json""",
+    "report": """examples:
+  t2jax report runs.csv --n-col params --flops-col C --bootstrap 1000 --out report/
+  t2jax report counts.csv --law t2-beta --query "benchmark == 'GSM8K'" --bootstrap 200 --resample groups \\
+      --train-flops 2.56e19 --inference-flops 2e9 --out report/""",
     "allocate": """examples:
   t2jax allocate --fit t2.json --train-flops 2.56e19 --inference-flops 2e9 --integer-k
   t2jax allocate --fit t2.json --train-flops 1e21 --tokens-per-sample 256 --queries 1e8

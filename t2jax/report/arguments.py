@@ -1,0 +1,53 @@
+"""The command line's argument definitions: options shared by its commands, with help
+text for each and an example block per command."""
+
+from __future__ import annotations
+
+import argparse
+
+from t2jax.laws.registry import LAWS, method_names
+from t2jax.report.text import CLI_EXAMPLES
+
+
+def data_options(p, *, t2_defaults: bool):
+    """Column options shared by every command that reads a table."""
+    p.add_argument("--n-col", default=None if not t2_defaults else "N_params",
+                   help="parameters column (default N for runs, N_params for counts)")
+    p.add_argument("--checkpoint-col", default="model", help="counts: checkpoint label column")
+    p.add_argument("--problem-col", default="problem_idx", help="counts: problem label column")
+    p.add_argument("--samples-col", default="n_samples", help="counts: samples drawn per problem")
+    p.add_argument("--correct-col", default="n_correct", help="counts: correct samples per problem")
+    p.add_argument("--query", help="pandas row filter applied first, e.g. \"benchmark == 'GSM8K'\"")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def sub_command(sub, name, help):
+    return sub.add_parser(name, help=help, description=help, epilog=CLI_EXAMPLES[name],
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def fit_options(p):
+    """Options of every command that fits a study (fit, report)."""
+    p.add_argument("path", help="training runs (one row per run) or counts (one row per checkpoint and problem)")
+    p.add_argument("--law", choices=list(LAWS), default="chinchilla",
+                   help="; ".join(f"{name}: {law.description}" for name, law in LAWS.items()))
+    p.add_argument("--method", choices=list(method_names()), default=None, help="fitter (default: the law's first)")
+    data_options(p, t2_defaults=False)
+    tokens = p.add_mutually_exclusive_group()
+    tokens.add_argument("--d-col", help="tokens column (default D for runs, D_tokens for counts)")
+    tokens.add_argument("--flops-col", help="runs: training-FLOPs column; tokens = C / 6N")
+    p.add_argument("--loss-col", default="loss", help="runs: loss column (default loss)")
+    p.add_argument("--budget-col", help="runs: IsoFLOP budget column (needed by --method isoflop)")
+    p.add_argument("--group-col", help="runs: group label column for --resample groups")
+    p.add_argument("--ks", help="counts: comma-separated k values (default powers of 2 up to min n)")
+    p.add_argument("--delta", type=float, default=None, help="Huber threshold (approach3; varpro --loss huber)")
+    p.add_argument("--loss", choices=["squared", "huber"], default=None, help="varpro objective")
+    p.add_argument("--resolution", type=int, default=None, help="exponent grid points per axis")
+    p.add_argument("--bootstrap", type=int, default=None, metavar="R",
+                   help="R bootstrap refits (additive power laws: chinchilla, t2-loss; and t2-beta)")
+    p.add_argument("--resample", choices=["points", "groups"], default="points",
+                   help="bootstrap unit: runs, or whole groups (--group-col; checkpoints for counts)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random step")
+    p.add_argument("--bayes", action="store_true",
+                   help="NUTS posterior of an additive power law (4 chains x 1,000 draws; Gaussian on log loss)")
+    p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")

@@ -1,0 +1,144 @@
+"""Figures of a study, each a function returning a matplotlib ``Figure`` (``t2jax.plot``).
+
+Conventions of scaling-law papers: log axes for N, D, C and k, labelled units, colour
+by model size or budget, legends outside the data where they would hide it. Curves
+drawn beyond the fitted data extrapolate on purpose, so extrapolation warnings are
+silenced inside these functions (the report states the fitted ranges).
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from t2jax.fitting.extrapolation import ExtrapolationWarning  # noqa: E402
+from t2jax.fitting.result import FitResult  # noqa: E402
+
+
+def _quiet(fn):
+    """Draw without extrapolation warnings (curves beyond the data are deliberate)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ExtrapolationWarning)
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _colours(n, cmap="viridis"):
+    return getattr(plt.cm, cmap)(np.linspace(0.0, 0.9, max(n, 1)))
+
+
+@_quiet
+def loss_curves(fit: FitResult, runs) -> plt.Figure:
+    """Loss against N, one colour per training budget (or per D when runs have no
+    budgets), with the fitted law along each."""
+    fig, ax = plt.subplots(figsize=(8.0, 4.6))
+    groups = runs.budget if runs.budget is not None and np.isfinite(runs.budget).all() else runs.flops
+    levels = np.unique(np.round(np.log10(groups), 1))
+    for level, colour in zip(levels, _colours(len(levels))):
+        pick = np.round(np.log10(groups), 1) == level
+        ax.scatter(runs.N[pick], runs.loss[pick], s=12, color=colour, label=f"C = 1e{level:.1f}")
+        if pick.sum() > 1:
+            N = np.geomspace(runs.N[pick].min(), runs.N[pick].max(), 60)
+            ax.plot(N, fit.predict(N, 10**level / (6 * N)), color=colour, lw=1)
+    ax.set(xscale="log", xlabel="parameters N", ylabel="loss", title=f"{fit.law} ({fit.method}): runs and fitted law")
+    ax.legend(fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="budget", title_fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+@_quiet
+def passk_curves(fit: FitResult, table, n_show: int = 6) -> plt.Figure:
+    """Observed pass@k against k for ``n_show`` checkpoints spanning the compute range,
+    with binomial standard errors over problems and the fitted law's curves."""
+    fig, ax = plt.subplots(figsize=(8.0, 4.6))
+    order = np.argsort(table.N * table.D)
+    pick = order[np.linspace(0, order.size - 1, min(n_show, order.size)).astype(int)]
+    problems = table.samples.observed.sum(1)
+    k_dense = np.geomspace(1, table.ks.max() * 4, 120)
+    for i, colour in zip(pick, _colours(len(pick), "plasma")):
+        acc = table.accuracy[i]
+        err = np.sqrt(acc * (1 - acc) / problems[i])
+        lower = np.minimum(err, 0.9 * acc)  # a log axis cannot show a bar reaching 0
+        ax.errorbar(table.ks, acc, yerr=[lower, err], fmt="o", ms=3, color=colour,
+                    label=f"N={table.N[i]:.2g}, D={table.D[i]:.2g}")
+        ax.plot(k_dense, fit.accuracy(table.N[i], table.D[i], k_dense), color=colour, lw=1)
+    ax.set(xscale="log", yscale="log", xlabel="samples per problem k", ylabel="pass@k",
+           title=f"{fit.law}: observed pass@k (±1 s.e.) and fit")
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="checkpoint", title_fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def residuals(N, observed, predicted, what: str = "loss") -> plt.Figure:
+    """Relative residuals ``predicted / observed - 1`` against N."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    ax.scatter(N, np.asarray(predicted) / np.asarray(observed) - 1, s=10, color="C0")
+    ax.axhline(0.0, color="k", lw=0.8)
+    ax.set(xscale="log", xlabel="parameters N", ylabel=f"fitted / observed {what} - 1", title="Residuals")
+    fig.tight_layout()
+    return fig
+
+
+def parameter_draws(draws: pd.DataFrame, point: dict, source: str = "bootstrap") -> plt.Figure:
+    """Histogram of each parameter over the draws, the point estimate marked."""
+    names = [n for n in point if n in draws.columns]
+    cols = min(len(names), 4)
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.4 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        ax.hist(draws[name], bins=30, color="0.6")
+        ax.axvline(point[name], color="C3", lw=1.2, label="point fit")
+        ax.set(xlabel=name, ylabel="draws")
+    for ax in axes.ravel()[len(names):]:
+        ax.axis("off")
+    axes.ravel()[0].legend(fontsize=7)
+    fig.suptitle(f"Parameters over {len(draws)} {source} draws")
+    fig.tight_layout()
+    return fig
+
+
+@_quiet
+def compute_optimal_band(fit: FitResult, band: pd.DataFrame) -> plt.Figure:
+    """Compute-optimal N*(C) and D*(C) of the point fit, with the draws' band."""
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    C = band["C"].to_numpy()
+    N, D = fit.optimal(C)
+    for a, name, point in ((ax, "N", N), (ax2, "D", D)):
+        a.fill_between(C, band[f"{name}_lower"], band[f"{name}_upper"], color="C0", alpha=0.25, label="band")
+        a.plot(C, point, color="C0", label="point fit")
+        a.set(xscale="log", yscale="log", xlabel="training FLOPs C", ylabel=f"compute-optimal {name}*",
+              title=f"{name}*(C)")
+        a.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def frontier(table: pd.DataFrame, band: pd.DataFrame | None = None) -> plt.Figure:
+    """The T² allocation frontier against training compute: N*, tokens per parameter and
+    k*, beside Chinchilla-optimal, with the draws' band when given."""
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    C = table["train_flops"].to_numpy()
+    chin_tpp = C / (6 * table["chinchilla_N"].to_numpy() ** 2)
+    for ax, name, chin in zip(axes, ("N", "tokens_per_param", "k"),
+                              (table["chinchilla_N"], chin_tpp, table["chinchilla_k"])):
+        if band is not None:
+            ax.fill_between(band["train_flops"], band[f"{name}_lower"], band[f"{name}_upper"], color="C1", alpha=0.25,
+                            label="T² band")
+        ax.plot(C, table[name], color="C1", label="T²-optimal")
+        ax.plot(C, chin, "k--", label="Chinchilla-optimal")
+        ax.set(xscale="log", yscale="log", xlabel="training FLOPs C", ylabel=name.replace("_", " "),
+               title=f"{name.replace('_', ' ')} at the optimum")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,117 @@
+"""``t2jax report``: fit the user's own study and write one self-contained HTML page,
+each figure as PNG and SVG, and the JSON summary every number on the page comes from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from t2jax.allocation import allocate, frontier, frontier_band
+from t2jax.data.passk_table import as_table
+from t2jax.data.runs import Runs
+from t2jax.errors import T2JaxError
+from t2jax.fitting import fit
+from t2jax.laws.registry import get_law
+from t2jax.report import plot
+from t2jax.report.html import render
+from t2jax.uncertainty import bootstrap, compute_optimal_intervals, posterior
+
+FILES = ("report.html", "summary.json")
+
+
+def _provenance(path, seed) -> dict:
+    import jax
+
+    import t2jax
+
+    digest = hashlib.sha256(open(path, "rb").read()).hexdigest() if path and os.path.isfile(path) else None
+    device = jax.devices()[0]
+    return {"t2jax": t2jax.__version__, "jax": jax.__version__, "device": f"{device.platform} {device.device_kind}",
+            "seed": seed, "data_file": str(path), "data_sha256": digest, "command": " ".join(sys.argv)}
+
+
+def _fit_sections(result, data):
+    """Data-and-fit and residual sections for runs or repeated-sampling counts."""
+    sections = []
+    params = [(f"fit.params.{k}", k) for k in result.params]
+    if isinstance(data, Runs):
+        sections.append(("Data and fitted law", plot.loss_curves(result, data), params))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pred = result.predict(data.N, data.D, data.k)
+        sections.append(("Residuals", plot.residuals(data.N, data.loss, pred),
+                         [("fit.objective", "objective"), ("fit.n_points", "runs fitted")]))
+        return sections
+    table = as_table(data, result.extras.get("ks"))
+    sections.append(("Data and fitted law", plot.passk_curves(result, table), params))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pred = np.stack([result.accuracy(n, d, table.ks) for n, d in zip(table.N, table.D)])
+    N = np.repeat(table.N, table.ks.size)
+    sections.append(("Residuals", plot.residuals(N, table.accuracy.ravel(), pred.ravel(), "pass@k"),
+                     [("fit.objective", "objective"), ("fit.n_points", "points fitted")]))
+    return sections
+
+
+def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n_bootstrap=None, resample="points",
+               bayes=False, seed=0, level=0.95, train_flops=None, inference_flops=None, force=False) -> dict:
+    """Fit ``data`` (loaded from ``path``), optionally with bootstrap or posterior draws
+    and an allocation at the budgets, and write the report to ``out_dir``; returns the summary."""
+    existing = [f for f in FILES if os.path.exists(os.path.join(out_dir, f))]
+    if existing and not force:
+        raise T2JaxError(f"{out_dir} already holds {', '.join(existing)}; choose another --out or pass --force")
+    law = get_law(law)
+    kw = {"ks": ks} if law.data == "samples" else {}
+    result = fit(data, law, method, **kw)
+    summary = {"fit": result.to_dict()}
+    sections = _fit_sections(result, data)
+    draws, source = None, None
+    if n_bootstrap:
+        boot = bootstrap(data, method, n_bootstrap, seed=seed, resample=resample, law=law, **kw)
+        summary["bootstrap"], draws, source = boot.to_dict(level), boot.usable_draws, "bootstrap"
+    elif bayes:
+        post = posterior(data, law=law, method=method, seed=seed, **kw)
+        summary["posterior"], draws, source = post.to_dict(level, seed=seed), post.draws, "posterior"
+    if draws is not None:
+        rows = [(f"{source}.intervals.{p}.{q}", f"{p} {q}") for p in result.params for q in ("lower", "median", "upper")]
+        sections.append((f"Parameters over the {source} draws", plot.parameter_draws(draws, result.params, source), rows))
+        if law.accuracy is None and {"E", "A", "B", "alpha", "beta"} <= set(result.params):
+            C = np.geomspace(1e18, 1e26, 17)
+            band = compute_optimal_intervals(draws, C, level)
+            summary["compute_optimal"] = band.to_dict(orient="list")
+            rows = [(f"compute_optimal.{n}_{q}.{i}", f"{n}*({C[i]:.0e}) {q}") for i in (0, 8, 16)
+                    for n in ("N", "D") for q in ("lower", "median", "upper")]
+            sections.append(("Compute-optimal N*(C) and D*(C)", plot.compute_optimal_band(result, band), rows))
+    if law.accuracy is not None and train_flops and inference_flops:
+        best = allocate(result, train_flops, inference_flops)
+        summary["allocation"] = best.to_dict()
+        C = np.geomspace(train_flops / 100, train_flops * 100, 13)
+        table = frontier(result, C, inference_flops)
+        band = frontier_band(draws, law, C, inference_flops, level) if draws is not None else None
+        summary["frontier"] = table.to_dict(orient="list")
+        rows = [(f"allocation.{k}", k) for k in ("N", "D", "k", "tokens_per_param", "accuracy", "miss_rate")]
+        rows += [(f"allocation.chinchilla_baseline.{k}", f"Chinchilla {k}") for k in ("N", "D", "k", "accuracy")]
+        sections.append(("T² allocation frontier", plot.frontier(table, band), rows))  # id t-allocation-frontier
+    elif law.accuracy is not None:
+        summary["allocation_note"] = "no budgets given (--train-flops, --inference-flops): no allocation section"
+    summary["provenance"] = _provenance(path, seed)
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "summary.json"), "w") as fh:
+        json.dump(summary, fh, indent=2, allow_nan=False, default=_jsonable)
+    with open(os.path.join(out_dir, "report.html"), "w") as fh:
+        fh.write(render(sections, json.loads(json.dumps(summary, default=_jsonable, allow_nan=False)), out_dir))
+    return summary
+
+
+def _jsonable(value):
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return value.item()
+    if isinstance(value, (np.ndarray, pd.Series)):
+        return value.tolist()
+    raise TypeError(f"not JSON: {type(value).__name__}")

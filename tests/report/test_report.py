@@ -1,0 +1,119 @@
+"""`t2jax report`: a self-contained HTML page whose every section embeds its figure and
+whose every table number equals the JSON summary; each figure type draws from a small fit."""
+
+import json
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import t2jax
+from t2jax.cli import main
+from t2jax.report.html import lookup
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sections, self.cells, self._section, self._cell = {}, [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self._section = attrs["id"]
+            self.sections[self._section] = []
+        elif tag == "img" and self._section:
+            self.sections[self._section].append(attrs["src"])
+        elif tag == "td" and "data-json" in attrs:
+            self._cell = [attrs["data-json"], ""]
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.cells.append(tuple(self._cell))
+            self._cell = None
+
+
+def check_report(out):
+    html = (out / "report.html").read_text()
+    summary = json.loads((out / "summary.json").read_text(), parse_constant=lambda c: 1 / 0)
+    page = Page()
+    page.feed(html)
+    figures = [s for s in page.sections if s != "provenance"]
+    for name in figures:
+        assert len(page.sections[name]) == 1 and page.sections[name][0].startswith("data:image/png;base64,"), name
+        assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG" and (out / f"{name}.svg").exists()
+    assert page.cells
+    for path, text in page.cells:
+        value = lookup(summary, path)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            assert float(text) == float(value), path
+        else:
+            assert text == str(value), path
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html  # no network needed
+    return page, summary
+
+
+def test_report_on_epoch_runs(tmp_path, capsys):
+    from conftest import shared_file
+
+    path = shared_file("epoch-analyzing-chinchilla/svg_extracted_data.csv")
+    out = tmp_path / "epoch"
+    argv = ["report", str(path), "--n-col", "Model Size", "--flops-col", "Training FLOP", "--bootstrap", "32",
+            "--out", str(out)]
+    assert main(argv) == 0
+    page, summary = check_report(out)
+    assert set(page.sections) == {"data-and-fitted-law", "residuals", "parameters-over-the-bootstrap-draws",
+                                  "compute-optimal-n-c-and-d-c", "provenance"}
+    assert summary["provenance"]["data_sha256"] and summary["bootstrap"]["resamples"] == 32
+    assert main(argv) == 2 and "--force" in capsys.readouterr().err  # never overwrites silently
+
+
+def test_report_on_pythia_gsm8k_counts(tmp_path):
+    from conftest import shared_file
+
+    path = shared_file("schaeffer-monkey-power/pythia_ckpts_per_problem_counts.csv")
+    out = tmp_path / "gsm8k"
+    argv = ["report", str(path), "--law", "t2-loss", "--query", "benchmark == 'GSM8K'", "--bootstrap", "16",
+            "--resample", "groups", "--train-flops", "2.56e19", "--inference-flops", "2e9", "--out", str(out)]
+    assert main(argv) == 0
+    page, summary = check_report(out)
+    assert "t-allocation-frontier" in page.sections
+    assert summary["allocation"]["N"] > 0 and len(summary["frontier"]["N"]) == 13
+
+
+@pytest.fixture(scope="module")
+def small():
+    runs = t2jax.load_chinchilla()
+    fit = t2jax.fit(runs)
+    bed = t2jax.synthetic_t2(n_samples=128, n_questions=32, seed=0)
+    table = t2jax.pass_k_table(bed.samples)
+    t2 = t2jax.fit(table, "t2-loss")
+    draws = pd.DataFrame([fit.params] * 8) * (1 + 0.01 * np.random.default_rng(0).standard_normal((8, 5)))
+    return runs, fit, table, t2, draws
+
+
+def _axes_are(fig, xlabel, xlog=True, ylog=None):
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == xlabel and ax.get_ylabel()
+    assert (ax.get_xscale() == "log") == xlog
+    if ylog is not None:
+        assert (ax.get_yscale() == "log") == ylog
+
+
+def test_each_figure_type(small):
+    runs, fit, table, t2, draws = small
+    _axes_are(t2jax.plot.loss_curves(fit, runs), "parameters N", ylog=False)
+    _axes_are(t2jax.plot.passk_curves(t2, table), "samples per problem k", ylog=True)
+    _axes_are(t2jax.plot.residuals(runs.N, runs.loss, fit.predict(runs.N, runs.D)), "parameters N")
+    fig = t2jax.plot.parameter_draws(draws, fit.params)
+    assert [a.get_xlabel() for a in fig.axes[:5]] == list(fit.params)
+    band = t2jax.compute_optimal_intervals(draws, np.geomspace(1e20, 1e24, 5))
+    _axes_are(t2jax.plot.compute_optimal_band(fit, band), "training FLOPs C", ylog=True)
+    table_f = t2jax.frontier(t2, np.geomspace(1e18, 1e20, 4), 2e9)
+    fig = t2jax.plot.frontier(table_f)
+    assert len(fig.axes) == 3 and all(a.get_xscale() == "log" and a.get_yscale() == "log" for a in fig.axes)
