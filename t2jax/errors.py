@@ -15,3 +15,19 @@ def first_rows(mask, limit: int = 5) -> str:
     more = f", ... ({idx.size} in all)" if idx.size > limit else ""
     word = "row" if idx.size == 1 else "rows"
     return f"{word} {shown}{more} (data rows counted from 0)"
+
+
+def warn(message: str, category: type = UserWarning) -> None:
+    """Warn at the user's call: the innermost stack frame outside the t2jax package
+    (so the warning names the user's line, not a line inside t2jax)."""
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame = frame.f_back
+    registry = frame.f_globals.setdefault("__warningregistry__", {})
+    warnings.warn_explicit(message, category, frame.f_code.co_filename, frame.f_lineno,
+                           module=frame.f_globals.get("__name__", "t2jax"), registry=registry)

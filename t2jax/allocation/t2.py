@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import warnings
 from typing import Optional
 
 import jax
@@ -29,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from t2jax.allocation.search import grid_zoom_max
-from t2jax.errors import T2JaxError
+from t2jax.errors import T2JaxError, warn
 from t2jax.fitting.extrapolation import warn_extrapolation
 from t2jax.fitting.result import FitResult, FitWarning, checked_params
 from t2jax.laws.chinchilla import compute_optimal
@@ -99,9 +98,8 @@ def _params(fit: FitResult):
     params = checked_params(fit.law, fit.params)
     if fit.at_bound or not fit.converged:
         problem = "did not converge" if not fit.converged else f"has {', '.join(fit.at_bound)} at a bound"
-        warnings.warn(f"allocating from a {fit.law} fit that {problem}: the optimum extrapolates an "
-                      "ill-determined law; check the fit (more data, other k values or law) first", FitWarning,
-                      stacklevel=3)
+        warn(f"allocating from a {fit.law} fit that {problem}: the optimum extrapolates an "
+                      "ill-determined law; check the fit (more data, other k values or law) first", FitWarning)
     return {k: jnp.asarray(v, jnp.float64) for k, v in params.items()}
 
 

@@ -285,5 +285,5 @@ def _reach(fit, answer) -> dict:
     if not isinstance(fit, FitResult):
         return {}
     report = fit.extrapolation(answer["N"], answer["D"], answer.get("k"))
-    warn_extrapolation(report, "the target-quality allocation", stacklevel=4)
+    warn_extrapolation(report, "the target-quality allocation")
     return report

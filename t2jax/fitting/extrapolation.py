@@ -15,9 +15,9 @@ law fitted near D/N = 20 says little about D/N = 600, which is where T² optima 
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
+
+from t2jax.errors import warn
 
 #: Extrapolation factor past which a prediction or allocation warns, per quantity.
 WARN_FACTORS = {"N": 10.0, "D": 10.0, "tokens_per_param": 3.0, "k": 3.0}
@@ -52,10 +52,9 @@ def extrapolation(ranges: dict, N, D, k=None) -> dict:
     return {"factors": factors, "flagged": flagged}
 
 
-def warn_extrapolation(report: dict, what: str, stacklevel: int = 3) -> None:
+def warn_extrapolation(report: dict, what: str) -> None:
     """Warn when ``report`` (from :func:`extrapolation`) flags a quantity."""
     if report and report["flagged"]:
         shown = ", ".join(f"{name} {report['factors'][name]:.3g}x" for name in report["flagged"])
-        warnings.warn(f"{what} extrapolates beyond the fitted data ({shown} past the fitted range); "
-                      "treat it as a forecast and check the law by backtest", ExtrapolationWarning,
-                      stacklevel=stacklevel)
+        warn(f"{what} extrapolates beyond the fitted data ({shown} past the fitted range); "
+                      "treat it as a forecast and check the law by backtest", ExtrapolationWarning)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from t2jax.errors import T2JaxError
+from t2jax.errors import T2JaxError, warn
 from t2jax.fitting.extrapolation import extrapolation, warn_extrapolation
 from t2jax.laws.chinchilla import compute_optimal
 from t2jax.laws.registry import get_law
@@ -47,12 +47,12 @@ class FitResult:
     def __post_init__(self):
         which = f"{self.method} fit of law {self.law}"
         if not self.converged:
-            warnings.warn(f"{which}: did not converge — try another method or more data, and treat its "
-                          "parameters with care", FitWarning, stacklevel=3)
+            warn(f"{which}: did not converge — try another method or more data, and treat its "
+                          "parameters with care", FitWarning)
         if self.at_bound:
-            warnings.warn(f"{which}: {', '.join(self.at_bound)} at a bound — the data do not pin "
+            warn(f"{which}: {', '.join(self.at_bound)} at a bound — the data do not pin "
                           f"{'it' if len(self.at_bound) == 1 else 'them'} down; add data that vary it, or use a "
-                          "simpler law, before trusting forecasts", FitWarning, stacklevel=3)
+                          "simpler law, before trusting forecasts", FitWarning)
 
     def _law_call(self, which: str, N, D, k):
         if self.law == "isoflop-power":
@@ -65,7 +65,7 @@ class FitResult:
         if fn is None:
             raise T2JaxError(f"law '{self.law}' does not model task accuracy")
         if D is not None:
-            warn_extrapolation(self.extrapolation(N, D, k), f"{self.law} prediction", stacklevel=4)
+            warn_extrapolation(self.extrapolation(N, D, k), f"{self.law} prediction")
         return x64(fn)(self.params, *args)
 
     def extrapolation(self, N, D, k=None) -> dict:

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from t2jax.errors import T2JaxError
+from t2jax.errors import T2JaxError, warn
 from t2jax.fitting.api import choose_method, fit, power_sum_runs
 from t2jax.fitting.problem import make_problem, raw_params
 from t2jax.fitting.result import FitResult, FitWarning
@@ -165,5 +164,5 @@ def power_law_posterior(
     if divergences:
         problems.append(f"{divergences} divergent transitions")
     if problems:
-        warnings.warn("NUTS diagnostics: " + "; ".join(problems), FitWarning, stacklevel=2)
+        warn("NUTS diagnostics: " + "; ".join(problems), FitWarning)
     return result

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from t2jax.data.runs import Runs
-from t2jax.errors import T2JaxError
+from t2jax.errors import T2JaxError, warn
 from t2jax.fitting.api import choose_method, fit, power_sum_runs
 from t2jax.fitting.engine import DEFAULT_BOUNDS, fit_inputs
 from t2jax.fitting.problem import raw_params
@@ -189,6 +189,6 @@ def _power_sum_bootstrap(runs, law, kernel, n_resamples, seed, resample, groups,
     draws["converged"] = converged.astype(bool)
     out = BootstrapResult(point=point, draws=draws, weights=W, seed=seed, resample=resample, seconds=seconds)
     if out.n_failed:
-        warnings.warn(f"{out.n_failed} of {W.shape[0]} bootstrap refits did not converge; intervals use the others",
-                      FitWarning, stacklevel=3)
+        warn(f"{out.n_failed} of {W.shape[0]} bootstrap refits did not converge; intervals use the others",
+                      FitWarning)
     return out

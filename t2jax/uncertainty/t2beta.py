@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from t2jax.errors import warn
 from t2jax.data.passk_table import as_table
 from t2jax.data.runs import Runs
 from t2jax.fitting.newton import minimize
@@ -63,8 +64,8 @@ def bootstrap_t2_beta(N, D, ks, acc, n_resamples: int = 1000, *, stage1_loss=Non
     draws["converged"] = stage1.draws["converged"].to_numpy() & np.asarray(res.converged)
     out = BootstrapResult(point=point, draws=draws, weights=W, seed=seed, resample="groups", seconds=time.perf_counter() - start)
     if out.n_failed:
-        warnings.warn(f"{out.n_failed} of {n_resamples} T² Approach-2 refits did not converge; intervals use the others",
-                      FitWarning, stacklevel=2)
+        warn(f"{out.n_failed} of {n_resamples} T² Approach-2 refits did not converge; intervals use the others",
+                      FitWarning)
     return out
 
 

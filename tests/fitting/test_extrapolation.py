@@ -45,3 +45,13 @@ def test_fitted_range_survives_json_and_reaches_allocations():
         best = t2jax.allocate(again, 1e24, 1e14)
     assert best.extrapolation["flagged"] and best.to_dict()["extrapolation"] == best.extrapolation
     assert np.isfinite(list(best.extrapolation["factors"].values())).all()
+
+
+def test_library_warnings_point_at_the_users_call():
+    fit = t2jax.fit(t2jax.load_chinchilla())
+    with pytest.warns(ExtrapolationWarning) as record:
+        fit.predict(1e9, 1e14)
+    assert record[0].filename == __file__
+    with pytest.warns(t2jax.FitWarning) as record:
+        t2jax.FitResult("m", "chinchilla", fit.params, 0.0, 1, False)
+    assert record[0].filename == __file__ and "did not converge — " in str(record[0].message)
