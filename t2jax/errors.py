@@ -25,8 +25,14 @@ def warn(message: str, category: type = UserWarning) -> None:
     import warnings
 
     package = os.path.dirname(os.path.abspath(__file__))
+
+    def inside(frame):
+        name = frame.f_globals.get("__name__", "")
+        return (name == "t2jax" or name.startswith("t2jax.")
+                or os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep))
+
     frame = sys._getframe(1)
-    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+    while frame.f_back is not None and inside(frame):
         frame = frame.f_back
     registry = frame.f_globals.setdefault("__warningregistry__", {})
     warnings.warn_explicit(message, category, frame.f_code.co_filename, frame.f_lineno,
