@@ -34,8 +34,8 @@ def score(fit, N, D, loss):
     flagged = np.array([fit.extrapolation(n, d)["flagged"] != [] for n, d in zip(N, D)])
     factor = np.array([fit.extrapolation(n, d)["factors"]["tokens_per_param"] for n, d in zip(N, D)])
     table = pd.DataFrame({"factor": factor, "rel_error": np.abs(pred / loss - 1), "flagged": flagged})
-    table["band"] = pd.cut(table["factor"], BANDS, right=False).astype(str)
-    out = table.groupby("band", sort=False).agg(runs=("rel_error", "size"), mean_rel_error=("rel_error", "mean"),
+    table["band"] = pd.cut(table["factor"], BANDS, right=False)
+    out = table.groupby("band", sort=True, observed=True).agg(runs=("rel_error", "size"), mean_rel_error=("rel_error", "mean"),
                                                 max_rel_error=("rel_error", "max"), flagged=("flagged", "mean"))
     return out, len(caught)
 
