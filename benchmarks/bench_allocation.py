@@ -3,18 +3,23 @@
 Paper's form: a dense grid of 10^6 model sizes (then zoom refinement) for the best
 (N, D, k) under 6ND <= C_train, 2Nk <= C_inf. Deployment form: 1,000 x 1,000 (N,
 training share) candidates under 6ND + 2NkTQ <= C. The baseline is the same search
-written with NumPy in this process.
+written with NumPy in this process. Under uncertainty: the T²-optimal allocation of
+4,000 parameter draws (one vmapped program, 4,096-point grid plus zoom per draw), and
+target-quality allocations (a pass@k target, with and without 200 draws).
 
     python benchmarks/bench_allocation.py
 """
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+import pandas as pd
 from common import best_time, device_line
 from scipy.special import betaln
 
-from t2jax.allocation import allocate
+from t2jax.allocation import allocate, allocation_intervals, target_accuracy_allocation
 from t2jax.fitting.result import FitResult
 from t2jax.laws.simulate import T2_TRUTH
 
@@ -44,6 +49,20 @@ def main():
     print(f"numpy baseline, same 10^6 grid:      {t_numpy * 1e3:.1f} ms;      N*={N_np:.4g}, pass@k={acc_np:.6f}")
     print(f"deployment form, 1000 x 1000 + zoom:  {t_deploy * 1e3:.1f} ms warm; N*={d.N:.4g}, D*={d.D:.4g}, k*={d.k:.4g}, pass@k={d.accuracy:.6f}")
     print(f"ratio numpy / t2jax (paper's form): {t_numpy / t_paper:.1f}x")
+    rng = np.random.default_rng(0)
+    draws = pd.DataFrame({k: v * (1 + 0.01 * rng.standard_normal(4000)) for k, v in T2_TRUTH.items()})
+    many = lambda: allocation_intervals(draws, "t2-beta", 2.56e19, 2e9)
+    start = time.perf_counter()
+    many()
+    cold = time.perf_counter() - start
+    print(f"4,000 draws -> allocation intervals: {best_time(many, repeat=3):.3f} s warm ({cold:.1f} s with compilation)")
+    target = lambda: target_accuracy_allocation(fit, 0.99, 1000, 1e9)
+    target()
+    print(f"pass@k target 0.99 (least 6ND + 2NkTQ): {best_time(target, repeat=3) * 1e3:.0f} ms warm")
+    few = draws.iloc[:200]
+    target_draws = lambda: target_accuracy_allocation(fit, 0.99, 1000, 1e9, draws=few)
+    target_draws()
+    print(f"... with 200 draws: {best_time(target_draws, repeat=2):.2f} s warm")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ from t2jax.precision import x64
 from t2jax.validate import check_budget, check_count
 
 MIN_N = 1e5  # smallest model the search considers (parameters)
+PIECES = 4  # whole k searched on each side of the continuous optimum's
+PIECE_GRID = 64  # first-grid points per whole-k piece
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,19 +112,37 @@ def _ks(k, integer_k):
 @functools.partial(jax.jit, static_argnames=("law", "integer_k", "n_grid"))
 def paper_optimum(params, law, C_train, C_inf, integer_k, n_grid):
     """Paper's-form optimum ``(N, D, k, log miss rate)`` of law ``law`` (a name) at
-    ``params``: both budgets bind, so the search is over ``log N`` alone."""
+    ``params``: both budgets bind, so the search is over ``log N`` alone. For whole k,
+    each k near the continuous optimum's is a piece ``C_inf/2(k+1) < N <= C_inf/2k``
+    searched on its own (a grid over all N can step over the best piece)."""
     spec = get_law(law)
 
     def score(x):
         N = jnp.exp(x[0])
-        k = _ks(C_inf / (2.0 * N), integer_k)
+        k = C_inf / (2.0 * N)
         return jnp.where(k >= 1.0, -spec.log_miss_rate(params, N, C_train / (6.0 * N), k), -jnp.inf)
 
     lo = jnp.log(jnp.array([MIN_N]))
     hi = jnp.log(jnp.array([C_inf / 2.0]))
     x, v = grid_zoom_max(score, lo, hi, (n_grid,))
     N = jnp.exp(x[0])
-    return N, C_train / (6.0 * N), _ks(C_inf / (2.0 * N), integer_k), -v
+    if not integer_k:
+        return N, C_train / (6.0 * N), C_inf / (2.0 * N), -v
+
+    def piece(k):
+        def piece_score(y):
+            M = jnp.exp(y[0])
+            return -spec.log_miss_rate(params, M, C_train / (6.0 * M), k)
+
+        top = C_inf / (2.0 * k)
+        y, w = grid_zoom_max(piece_score, jnp.log(jnp.maximum(MIN_N, C_inf / (2.0 * (k + 1.0))))[None],
+                             jnp.log(top)[None], (PIECE_GRID,))
+        return jnp.exp(y[0]), jnp.where(top >= MIN_N, w, -jnp.inf)
+
+    ks = jnp.maximum(jnp.floor(C_inf / (2.0 * N)) + jnp.arange(-PIECES, PIECES + 1.0), 1.0)
+    Ns, vs = jax.vmap(piece)(ks)
+    best = jnp.argmax(jnp.where(jnp.isnan(vs), -jnp.inf, vs))
+    return Ns[best], C_train / (6.0 * Ns[best]), ks[best], -vs[best]
 
 
 @functools.partial(jax.jit, static_argnames=("law", "integer_k", "n_grid"))

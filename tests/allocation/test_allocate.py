@@ -113,3 +113,17 @@ def test_baseline_from_a_pretraining_fit_and_the_chance_t2_wins(testbed):
     assert p_beats_baseline(flipped, "t2-beta", own) in (0.0, 1.0)
     with pytest.raises(Exception, match="needs a loss fit"):
         allocate(fit, 2.56e19, 2e9, baseline_fit=fit)
+
+
+def test_draws_use_a_coarser_grid_with_the_same_optimum(testbed):
+    import pandas as pd
+
+    from t2jax.allocation import allocation_draws
+
+    rng = np.random.default_rng(1)
+    draws = pd.DataFrame({k: v * (1 + 0.02 * rng.standard_normal(20)) for k, v in testbed.truth.items()})
+    for integer_k in (False, True):
+        coarse = allocation_draws(draws, "t2-beta", 2.56e19, 2e9, integer_k=integer_k)
+        fine = allocation_draws(draws, "t2-beta", 2.56e19, 2e9, integer_k=integer_k, n_grid=4096)
+        np.testing.assert_allclose(coarse["miss_rate"], fine["miss_rate"], rtol=1e-9)
+        np.testing.assert_allclose(coarse["N"], fine["N"], rtol=1e-5)
