@@ -259,8 +259,11 @@ def main(argv=None) -> int:
     except (T2JaxError, OSError) as exc:
         print(f"t2jax: error: {exc}", file=sys.stderr)
         return 2
-    for w in caught:
-        print(f"t2jax: warning: {w.message}", file=sys.stderr)
+    counts = {}
+    for w in caught:  # each distinct warning once, with how often it came
+        counts[str(w.message)] = counts.get(str(w.message), 0) + 1
+    for message, n in counts.items():
+        print(f"t2jax: warning: {message}" + (f" ({n} times)" if n > 1 else ""), file=sys.stderr)
     return code
 
 

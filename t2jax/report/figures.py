@@ -10,8 +10,10 @@ import numpy as np  # noqa: E402
 
 from t2jax.data.runs import Runs  # noqa: E402
 from t2jax.fitting.result import FitResult  # noqa: E402
+from t2jax.report.plot import quiet  # noqa: E402
 
 
+@quiet
 def isoflop_figure(runs: Runs, fits: list[FitResult], path) -> None:
     """Loss against N per budget, the fitted surfaces along each IsoFLOP curve, and the
     compute-optimal N*(C) of every fit."""
@@ -47,6 +49,7 @@ def isoflop_figure(runs: Runs, fits: list[FitResult], path) -> None:
     plt.close(fig)
 
 
+@quiet
 def passk_figure(ks, observed, fits: dict, N, D, labels, path) -> None:
     """Observed pass@k against k for a few checkpoints, with each fitted law's curve."""
     k_dense = np.geomspace(1, ks.max() * 8, 200)
@@ -66,6 +69,7 @@ def passk_figure(ks, observed, fits: dict, N, D, labels, path) -> None:
     plt.close(fig)
 
 
+@quiet
 def frontier_figure(tables: dict, path) -> None:
     """T²-optimal N and tokens per parameter against training compute, vs Chinchilla."""
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))

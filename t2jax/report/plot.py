@@ -22,7 +22,7 @@ from t2jax.fitting.extrapolation import ExtrapolationWarning  # noqa: E402
 from t2jax.fitting.result import FitResult  # noqa: E402
 
 
-def _quiet(fn):
+def quiet(fn):
     """Draw without extrapolation warnings (curves beyond the data are deliberate)."""
 
     @functools.wraps(fn)
@@ -38,7 +38,7 @@ def _colours(n, cmap="viridis"):
     return getattr(plt.cm, cmap)(np.linspace(0.0, 0.9, max(n, 1)))
 
 
-@_quiet
+@quiet
 def loss_curves(fit: FitResult, runs) -> plt.Figure:
     """Loss against N, one colour per training budget (or per D when runs have no
     budgets), with the fitted law along each."""
@@ -57,7 +57,7 @@ def loss_curves(fit: FitResult, runs) -> plt.Figure:
     return fig
 
 
-@_quiet
+@quiet
 def passk_curves(fit: FitResult, table, n_show: int = 6) -> plt.Figure:
     """Observed pass@k against k for ``n_show`` checkpoints spanning the compute range,
     with binomial standard errors over problems and the fitted law's curves."""
@@ -108,7 +108,7 @@ def parameter_draws(draws: pd.DataFrame, point: dict, source: str = "bootstrap")
     return fig
 
 
-@_quiet
+@quiet
 def compute_optimal_band(fit: FitResult, band: pd.DataFrame) -> plt.Figure:
     """Compute-optimal N*(C) and D*(C) of the point fit, with the draws' band."""
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
