@@ -54,16 +54,22 @@ def check_count(name: str, value, least: int = 1) -> int:
     return int(value)
 
 
-def check_budget(name, value, unit: str = "FLOPs"):
-    """``value`` (a number or an array) as positive, finite float64 (or a
-    :class:`T2JaxError` naming ``name`` and the first bad value)."""
+def positive_array(name: str, value, what: str = "finite and > 0"):
+    """``value`` as a float64 array of finite numbers > 0 (or a :class:`T2JaxError`
+    naming ``name`` and the first bad value)."""
     import numpy as np
 
     try:
         arr = np.asarray(value, np.float64)
     except (TypeError, ValueError):
-        raise T2JaxError(f"{name} must be a positive number of {unit}; got {value!r}") from None
+        raise T2JaxError(f"{name} must be {what}; got {value!r}") from None
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
-        raise T2JaxError(f"{name} must be a positive number of {unit}; got {arr.ravel()[np.argmax(bad.ravel())]:g}")
+        raise T2JaxError(f"{name} must be {what}; got {arr.ravel()[np.argmax(bad.ravel())]:g}")
+    return arr
+
+
+def check_budget(name, value, unit: str = "FLOPs"):
+    """A budget (a number or an array of them): positive and finite."""
+    arr = positive_array(name, value, f"a positive number of {unit}")
     return float(arr) if arr.ndim == 0 else arr

@@ -13,6 +13,7 @@ from t2jax.fitting.extrapolation import extrapolation, warn_extrapolation
 from t2jax.laws.chinchilla import compute_optimal
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
+from t2jax.validate import positive_array
 
 
 class FitWarning(UserWarning):
@@ -60,7 +61,7 @@ class FitResult:
         law = get_law(self.law)
         if law.has_k and k is None:
             raise T2JaxError(f"law '{self.law}' needs k (samples per question)")
-        args = [positive(c, {"N": N, "D": D, "k": k}[c]) for c in law.covariates]
+        args = [positive_array(c, {"N": N, "D": D, "k": k}[c]) for c in law.covariates]
         fn = getattr(law, which)
         if fn is None:
             raise T2JaxError(f"law '{self.law}' does not model task accuracy")
@@ -83,7 +84,7 @@ class FitResult:
 
     def optimal(self, C):
         """Compute-optimal ``(N*(C), D*(C))`` for training budgets ``C = 6 N D``."""
-        C = positive("C", C)
+        C = positive_array("C", C)
         if self.law == "isoflop-power":
             p = self.params
             return p["N0"] * C ** p["a"], p["D0"] * C ** p["b"]
@@ -149,18 +150,6 @@ def checked_params(law_name, params) -> dict:
             raise T2JaxError(f"parameter '{name}' = {value} breaks its constraint ({kind}) in law '{law_name}'")
         out[name] = float(value)
     return out
-
-
-def positive(name: str, values) -> np.ndarray:
-    """``values`` as a float64 array of finite, positive numbers (or a :class:`T2JaxError`)."""
-    try:
-        arr = np.asarray(values, np.float64)
-    except (TypeError, ValueError):
-        raise T2JaxError(f"{name} must be numbers; got {values!r}") from None
-    bad = ~np.isfinite(arr) | (arr <= 0)
-    if bad.any():
-        raise T2JaxError(f"{name} must be finite and > 0; got {arr.ravel()[np.flatnonzero(bad.ravel())[0]]:g}")
-    return arr
 
 
 def with_extras(result: FitResult, **extras) -> FitResult:
