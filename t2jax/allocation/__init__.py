@@ -13,7 +13,8 @@ from t2jax.allocation.draws import (
     p_beats_baseline,
 )
 from t2jax.allocation.search import grid_zoom_max
-from t2jax.allocation.t2 import Allocation, allocate, frontier
+from t2jax.allocation.frontier import frontier
+from t2jax.allocation.t2 import Allocation, allocate
 from t2jax.allocation.target import TargetAllocation, target_accuracy_allocation, target_loss_allocation
 
 __all__ = [

@@ -10,7 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from t2jax.allocation.t2 import check_grid, deployment_optimum, frontier_arrays, paper_optimum
+from t2jax.allocation.frontier import frontier_arrays
+from t2jax.allocation.t2 import check_grid, deployment_optimum, paper_optimum
 from t2jax.errors import T2JaxError
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import get_law

@@ -94,7 +94,8 @@ class Allocation:
         }
 
 
-def _params(fit: FitResult):
+def fit_params(fit: FitResult):
+    """A T² fit's checked parameters as float64 arrays (warning if the fit is flagged)."""
     if get_law(fit.law).accuracy is None:
         raise T2JaxError(f"law '{fit.law}' has no k: allocate needs a T² law ({', '.join(law_names(accuracy=True))})")
     params = checked_params(fit.law, fit.params)
@@ -105,7 +106,8 @@ def _params(fit: FitResult):
     return {k: jnp.asarray(v, jnp.float64) for k, v in params.items()}
 
 
-def _ks(k, integer_k):
+def whole_k(k, integer_k):
+    """``k`` rounded down to a whole number when ``integer_k``."""
     return jnp.floor(k + 1e-9) if integer_k else k
 
 
@@ -153,7 +155,7 @@ def deployment_optimum(params, law, C, TQ, integer_k, n_grid):
 
     def split(x):
         N, s = jnp.exp(x[0]), x[1]
-        return N, s * C / (6.0 * N), _ks((1.0 - s) * C / (2.0 * N * TQ), integer_k)
+        return N, s * C / (6.0 * N), whole_k((1.0 - s) * C / (2.0 * N * TQ), integer_k)
 
     def score(x):
         N, D, k = split(x)
@@ -174,7 +176,7 @@ def _baseline(fit, params, C_train, k_of_N, integer_k, baseline_fit=None):
     else:
         N, D = compute_optimal(baseline_params(baseline_fit), C_train)
         source = f"the given {baseline_fit.law} fit ({baseline_fit.method})"
-    k = _ks(k_of_N(N, D), integer_k)
+    k = whole_k(k_of_N(N, D), integer_k)
     k_used = jnp.maximum(k, 1.0)
     log_miss = spec.log_miss_rate(params, N, D, k_used)
     return {
@@ -238,7 +240,7 @@ def allocate(
         check_train_budget(C_train)
         if C_inf < 2.0 * MIN_N:
             raise T2JaxError(f"inference_flops {C_inf:g} cannot run even one sample of a {MIN_N:g}-parameter model")
-        params = _params(fit)
+        params = fit_params(fit)
         N, D, k, v = paper_optimum(params, fit.law, C_train, C_inf, integer_k, check_grid(n_grid or 4096))
         base = _baseline(fit, params, C_train, lambda N, D: C_inf / (2.0 * N), integer_k, baseline_fit)
         TQ, budgets = 1.0, {"train_flops": C_train, "inference_flops_per_query": C_inf}
@@ -249,7 +251,7 @@ def allocate(
         if C_train < 6.0 * MIN_N * MIN_N + 2.0 * MIN_N * TQ:
             raise T2JaxError(f"deployment budget {C_train:g} FLOPs cannot train a {MIN_N:g}-parameter model on one "
                              f"token per parameter and serve {TQ:g} tokens once")
-        params = _params(fit)
+        params = fit_params(fit)
         N, D, k, v = deployment_optimum(params, fit.law, C_train, TQ, integer_k, check_grid(n_grid or 1024))
         # Baseline: the same split of the budget, with the Chinchilla-optimal model for its training part.
         C_inf = float(2.0 * N * k * TQ)
@@ -266,40 +268,3 @@ def allocate(
 def check_grid(n_grid) -> int:
     """A search grid of at least 16 points per axis."""
     return check_count("n_grid", n_grid, 16)
-
-
-def frontier_arrays(params, law: str, train_flops, C_inf, integer_k: bool, n_grid: int):
-    """``(N, D, k, log miss rate)`` of the paper's-form optimum at each training budget (vmapped)."""
-    C = jnp.asarray(train_flops)
-    return jax.vmap(lambda c: paper_optimum(params, law, c, C_inf, integer_k, n_grid))(C)
-
-
-@x64
-def frontier(fit: FitResult, train_flops, inference_flops: float, *, integer_k: bool = False, n_grid: int = 4096):
-    """Paper's-form optimum for each training budget: a DataFrame, one row per budget."""
-    import pandas as pd
-
-    C_inf = check_budget("inference_flops", inference_flops)
-    C = np.atleast_1d(check_budget("train_flops", train_flops))
-    check_train_budget(C)
-    params = _params(fit)
-    C = jnp.asarray(C)
-    N, D, k, v = frontier_arrays(params, fit.law, C, C_inf, integer_k, check_grid(n_grid))
-    Nc, Dc = compute_optimal(params, C)
-    kc = jnp.maximum(_ks(C_inf / (2.0 * Nc), integer_k), 1.0)
-    miss_c = jnp.exp(get_law(fit.law).log_miss_rate(params, Nc, Dc, kc))
-    return pd.DataFrame(
-        {
-            "train_flops": np.asarray(C),
-            "N": np.asarray(N),
-            "D": np.asarray(D),
-            "k": np.asarray(k),
-            "tokens_per_param": np.asarray(D / N),
-            "accuracy": -np.expm1(np.asarray(v)),
-            "miss_rate": np.exp(np.asarray(v)),
-            "chinchilla_N": np.asarray(Nc),
-            "chinchilla_k": np.asarray(kc),
-            "chinchilla_accuracy": 1.0 - np.asarray(miss_c),
-            "chinchilla_miss_rate": np.asarray(miss_c),
-        }
-    )

@@ -46,7 +46,8 @@ def test_demo(tmp_path, capsys):
     t2 = summary["t2"]
     a, base = t2["allocation"], t2["allocation"]["chinchilla_baseline"]
     assert a["N"] < base["N"] and a["tokens_per_param"] > base["tokens_per_param"]
-    assert a["train_flops"] == 2.56e19 and a["inference_flops"] == 2e9
+    assert a["budgets"] == {"train_flops": 2.56e19, "inference_flops_per_query": 2e9}
+    assert a["train_flops"] == pytest.approx(2.56e19, rel=1e-12) and a["inference_flops"] == pytest.approx(2e9, rel=1e-12)
     # the fitted laws' optima land near the true model's
     true_N = t2["allocations"]["true model"]["N"]
     assert a["N"] == pytest.approx(true_N, rel=0.5)
@@ -86,7 +87,8 @@ def test_allocate_cli_errors(tmp_path, capsys, argv, message):
            "objective": 0.0, "n_points": 1, "converged": True}
     paths = {"fit": tmp_path / "fit.json", "chin": tmp_path / "chin.json", "bad": tmp_path / "bad.json"}
     paths["fit"].write_text(json.dumps(fit))
-    paths["chin"].write_text(json.dumps(fit | {"law": "chinchilla"}))
+    chin = {k: fit["params"][k] for k in ("E", "A", "B", "alpha", "beta")}
+    paths["chin"].write_text(json.dumps(fit | {"law": "chinchilla", "params": chin}))
     paths["bad"].write_text("{not json")
     argv = [a.format(**{k: str(v) for k, v in paths.items()}) for a in argv]
     assert main(argv) == 2
