@@ -102,7 +102,7 @@ def fit_params(fit: FitResult):
     if fit.at_bound or not fit.converged:
         problem = "did not converge" if not fit.converged else f"has {', '.join(fit.at_bound)} at a bound"
         warn(f"allocating from a {fit.law} fit that {problem}: the optimum extrapolates an "
-                      "ill-determined law; check the fit (more data, other k values or law) first", FitWarning)
+             "ill-determined law; check the fit (more data, other k values or law) first", FitWarning)
     return {k: jnp.asarray(v, jnp.float64) for k, v in params.items()}
 
 

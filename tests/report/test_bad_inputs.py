@@ -107,6 +107,8 @@ CASES = {
                        "parameter 'alpha' = -0.3 breaks its constraint"),
     "allocate level": (["allocate", "--fit", "{t2}", "--train-flops", "1e20", "--inference-flops", "2e9",
                         "--level", "1.5"], "level must lie in (0, 1)"),
+    "unknown --select metric": (["backtest", "{counts}", "--select", "--metric", "bogus", "--laws", "t2-loss"],
+                                "unknown metric 'bogus'"),
     "demo over a user's files": (["demo", "--out", "{user_out}"], "not written by the demo"),
 }
 
@@ -136,6 +138,11 @@ LIBRARY = {
     "pass_at_k c > n": (lambda: t2jax.pass_at_k(10, 11, 1), "0 <= c <= n"),
     "varpro delta": (lambda: t2jax.varpro(t2jax.load_chinchilla(), loss="huber", delta=0.0), "delta"),
     "approach3 loss": (lambda: t2jax.fit(t2jax.load_chinchilla(), method="approach3", loss="huber"), "varpro"),
+    "allocation grid": (lambda: t2jax.allocate(t2jax.FitResult("t", "t2-beta", T2_TRUTH, 0.0, 1, True), 1e20, 2e9,
+                                               n_grid=8), "n_grid must be a whole number >= 16"),
+    "t2-joint on 3 checkpoints": (lambda: t2jax.fit(t2jax.synthetic_t2(sizes=[1e8, 2e8, 4e8], budgets=[2.56e19], n_samples=256,
+                                                                       n_questions=8).samples, "t2-joint"),
+                                  "at least 4 checkpoints"),
     "interval level": (lambda: t2jax.allocation_intervals(pd.DataFrame([T2_TRUTH]), "t2-beta", 1e20, 2e9, 0.0),
                        "level must lie"),
 }
