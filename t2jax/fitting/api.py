@@ -18,7 +18,7 @@ from t2jax.fitting.approach3 import approach3
 from t2jax.fitting.beta_links import fit_beta_link
 from t2jax.fitting.extrapolation import fitted_range
 from t2jax.fitting.isoflop import isoflop
-from t2jax.fitting.joint import fit_joint
+from t2jax.fitting.joint import fit_joint, joint_counts
 from t2jax.fitting.result import FitResult, with_extras
 from t2jax.fitting.t2beta import fit_t2_beta
 from t2jax.fitting.varpro import varpro
@@ -40,8 +40,6 @@ def _from_table(table: PassKTable, law: Law, method: str, **options) -> FitResul
         return _power_sum(table.task_runs(), law, method, **options)
     if law.family == "t2-beta":
         return fit_t2_beta(table.N, table.D, table.ks, table.accuracy, stage1_method=method, **options)
-    if law.family == "t2-joint":
-        return fit_joint(table, **options)
     if law.family == "beta-link":
         return fit_beta_link(table, law, **({"stage1_method": method} if method != "mle" else {}), **options)
     raise T2JaxError(f"law '{law.name}' belongs to family '{law.family}', which no fitter handles")
@@ -85,8 +83,12 @@ def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult
             raise T2JaxError(f"repeated-sampling counts need a pass@k law ({', '.join(law_names(data='samples'))}), "
                              f"not '{law.name}'")
         table = as_table(data, ks)
-        result = _from_table(table, law, method, **options)
-        return with_extras(result, ks=table.ks.tolist(), dropped_checkpoints=list(table.dropped),
+        if law.family == "t2-joint":  # the likelihood takes every count: checkpoints that solved nothing too
+            counts = joint_counts(data, table)
+            result, dropped = fit_joint(counts, **options), list(table.dropped) if counts is table.samples else []
+        else:
+            result, dropped = _from_table(table, law, method, **options), list(table.dropped)
+        return with_extras(result, ks=table.ks.tolist(), dropped_checkpoints=dropped,
                            dropped_cells={"pass_at_k_exactly_1": table.n_certain_cells},
                            fitted_range=fitted_range(table.N, table.D, table.ks))
     raise T2JaxError(f"fit takes Runs, Samples or a PassKTable, not {type(data).__name__}")

@@ -24,6 +24,7 @@ from t2jax.errors import T2JaxError
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult
 from t2jax.data.runs import Runs
+from t2jax.data.samples import Samples
 from t2jax.fitting.betabinom import fit_beta_binomial_arrays
 from t2jax.fitting.engine import fit_power_law
 from t2jax.laws.chinchilla import CHINCHILLA
@@ -59,14 +60,54 @@ def joint_nll(u, logN, logD, n, c, w):
     return -jnp.sum(w * count_loglik(a, b, n, c)) / jnp.sum(w)
 
 
-def counts_arrays(samples):
-    """``(logN, logD, n, c, observed, scale)``: scaled log covariates, counts made safe
-    where unobserved (``n = 1, c = 0``, weight 0)."""
+def _checkpoint_nll(log_ab, n, c, w):
+    """One checkpoint's weighted negative log-likelihood at ``(log a, log b)``."""
+    import numpyro.distributions as dist
+
+    return -jnp.sum(w * dist.BetaBinomial(jnp.exp(log_ab[0]), jnp.exp(log_ab[1]), n).log_prob(c))
+
+
+def joint_derivatives(u, logN, logD, n, c, w):
+    r"""Value, gradient and exact Hessian of :func:`joint_nll` by the chain rule through
+    each checkpoint's :math:`g_j(u) = (\log a_j, \log b_j)`: the likelihood is a sum of
+    per-checkpoint terms :math:`f_j(g_j(u))`, so only two-variable derivatives touch the
+    counts, and :math:`\nabla^2 = \sum_j J_j^\top \nabla^2 f_j J_j + \partial f_j \cdot
+    \nabla^2 g_j` comes from autodiff of the cheap quadratic model
+    :math:`\sum_j \nabla f_j\cdot\delta_j + \tfrac12 \delta_j^\top\nabla^2 f_j\delta_j`,
+    :math:`\delta_j = g_j(v) - g_j(u)`, at :math:`v = u` (4x fewer passes over the counts
+    than autodiff of the whole likelihood)."""
+
+    def g(v):
+        a, b, _ = beta_params(v, logN, logD)
+        return jnp.stack([jnp.log(a), jnp.log(b)], 1)
+
+    g0 = g(u)
+    value, grad = jax.vmap(jax.value_and_grad(_checkpoint_nll))(g0, n, c, w)
+    hess = jax.vmap(jax.hessian(_checkpoint_nll))(g0, n, c, w)
+
+    def model(v):
+        d = g(v) - g0
+        return jnp.sum(grad * d) + 0.5 * jnp.einsum("ji,jik,jk->", d, hess, d)
+
+    total = jnp.sum(w)
+    return jnp.sum(value) / total, jax.grad(model)(u) / total, jax.hessian(model)(u) / total
+
+
+def counts_arrays(samples, weights=None):
+    """``(logN, logD, n, c, w, scale)``: scaled log covariates, counts made safe where
+    unobserved (``n = 1, c = 0``, weight 0), and each count's weight (1, or ``weights``)."""
     obs = np.asarray(samples.observed, bool)
     scale = np.array([np.exp(np.mean(np.log(samples.N))), np.exp(np.mean(np.log(samples.D)))])
     n = np.where(obs, samples.n, 1.0)
     c = np.where(obs, samples.c, 0.0)
-    return np.log(samples.N / scale[0]), np.log(samples.D / scale[1]), n, c, obs.astype(np.float64), scale
+    w = obs.astype(np.float64)
+    if weights is not None:
+        weights = np.asarray(weights, np.float64)
+        if weights.shape != w.shape or not np.all(np.isfinite(weights) & (weights >= 0)) or not np.any(weights * w > 0):
+            raise T2JaxError(f"weights must be a {w.shape[0]} x {w.shape[1]} (checkpoint x problem) array of "
+                             f"finite non-negative numbers, not all zero; got shape {weights.shape}")
+        w = w * weights
+    return np.log(samples.N / scale[0]), np.log(samples.D / scale[1]), n, c, w, scale
 
 
 def to_unconstrained(params: dict, scale) -> np.ndarray:
@@ -78,11 +119,12 @@ def to_unconstrained(params: dict, scale) -> np.ndarray:
 
 
 def to_params(u, scale) -> dict:
+    """Raw parameters at unconstrained ``u`` (``(8,)``: floats; ``(R, 8)``: arrays)."""
     u = np.asarray(u, np.float64)
-    al, be = np.exp(u[3]), np.exp(u[4])
-    raw = [u[0], np.exp(u[1]) * scale[0] ** al, np.exp(u[2]) * scale[1] ** be, al, be, 1.0 / (1.0 + np.exp(-u[5])),
-           u[6], u[7]]
-    return dict(zip(JOINT_PARAMS, map(float, raw)))
+    al, be = np.exp(u[..., 3]), np.exp(u[..., 4])
+    raw = [u[..., 0], np.exp(u[..., 1]) * scale[0] ** al, np.exp(u[..., 2]) * scale[1] ** be, al, be,
+           1.0 / (1.0 + np.exp(-u[..., 5])), u[..., 6], u[..., 7]]
+    return dict(zip(JOINT_PARAMS, raw if u.ndim > 1 else map(float, raw)))
 
 
 def starts(u0):
@@ -94,7 +136,8 @@ def starts(u0):
 @jax.jit
 def refine(u0s, logN, logD, n, c, w):
     """Newton from each start; the best optimum."""
-    runs = jax.vmap(lambda u: minimize(joint_nll, u, logN, logD, n, c, w, max_iter=300))(u0s)
+    runs = jax.vmap(lambda u: minimize(joint_nll, u, logN, logD, n, c, w, max_iter=300,
+                                        derivatives=joint_derivatives))(u0s)
     value = jnp.where(jnp.isfinite(runs.value), runs.value, jnp.inf)
     best = jnp.argmin(value)
     return runs.x[best], runs.value[best], runs.converged[best]
@@ -131,21 +174,27 @@ def seed(samples, arrays) -> jnp.ndarray:
         t3, t4 = np.linalg.lstsq(np.stack([np.ones_like(L), L], 1), np.log(nu), rcond=None)[0]
         params = chin | {"E": chin["E"] - shift, "theta2": theta2, "theta3": t3, "theta4": t4}
         u = jnp.asarray(to_unconstrained(params, scale))
-        value = float(joint_nll(u, *(jnp.asarray(a) for a in (logN, logD, n, c, w))))
+        value = float(jax.jit(joint_nll)(u, *(jnp.asarray(a) for a in (logN, logD, n, c, w))))
         if value < best_value:
             best, best_value = u, value
     return best
 
 
+def joint_counts(data, table: PassKTable) -> Samples:
+    """The counts the joint likelihood takes: all of them when given counts (a checkpoint
+    that solved nothing is evidence too), or those a ready pass@k table kept."""
+    return data if isinstance(data, Samples) else table.samples
+
+
 @x64
-def fit_joint(table: PassKTable) -> FitResult:
-    """Fit ``t2-joint`` by maximum likelihood of every count of the table's checkpoints
-    (those that solved nothing were left out by the table). ``objective`` is the total
-    negative log-likelihood."""
-    samples = table.samples
+def fit_joint(samples: Samples, weights=None) -> FitResult:
+    """Fit ``t2-joint`` by maximum likelihood of every count. ``objective`` is the total
+    negative log-likelihood. ``weights`` (checkpoint x problem, optional): each count's
+    multiplicity, e.g. the probabilities of every possible count for an exact, noise-free
+    study."""
     if samples.N.size < 4:
         raise T2JaxError(f"t2-joint needs at least 4 checkpoints; got {samples.N.size}")
-    arrays = counts_arrays(samples)
+    arrays = counts_arrays(samples, weights)
     logN, logD, n, c, w, scale = arrays
     u0 = seed(samples, arrays)
     u, value, converged = refine(starts(u0), *(jnp.asarray(a) for a in (logN, logD, n, c, w)))
@@ -157,5 +206,5 @@ def fit_joint(table: PassKTable) -> FitResult:
     log_nu = np.asarray(params["theta3"] + params["theta4"] * L)
     at_bound += ("theta3",) if np.any((log_nu <= LOG_NU_RANGE[0]) | (log_nu >= LOG_NU_RANGE[1])) else ()
     at_bound += tuple(e for e in ("alpha", "beta") if not 0.02 < params[e] < 2.0)
-    return FitResult("mle", "t2-joint", params, float(value) * float(w.sum()), int(w.sum()), bool(converged), at_bound,
+    return FitResult("mle", "t2-joint", params, float(value) * float(w.sum()), int(np.sum(w > 0)), bool(converged), at_bound,
                      {"scale": {"N": float(scale[0]), "D": float(scale[1])}})

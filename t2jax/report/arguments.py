@@ -44,10 +44,12 @@ def fit_options(p):
     p.add_argument("--loss", choices=["squared", "huber"], default=None, help="varpro objective")
     p.add_argument("--resolution", type=int, default=None, help="exponent grid points per axis")
     p.add_argument("--bootstrap", type=int, default=None, metavar="R",
-                   help="R bootstrap refits (additive power laws: chinchilla, t2-loss; and t2-beta)")
-    p.add_argument("--resample", choices=["points", "groups"], default="points",
-                   help="bootstrap unit: runs, or whole groups (--group-col; checkpoints for counts)")
+                   help="R bootstrap refits (additive power laws: chinchilla, t2-loss; t2-beta; t2-joint)")
+    p.add_argument("--resample", choices=["points", "groups", "problems"], default=None,
+                   help="bootstrap unit: runs (default for loss laws), whole groups (--group-col; checkpoints for "
+                        "counts), or problems (t2-joint, its default)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random step")
     p.add_argument("--bayes", action="store_true",
-                   help="NUTS posterior of an additive power law (4 chains x 1,000 draws; Gaussian on log loss)")
+                   help="NUTS posterior, 4 chains x 1,000 draws (additive power laws: Gaussian on log loss; "
+                        "t2-joint: Beta-binomial counts)")
     p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")

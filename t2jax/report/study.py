@@ -59,7 +59,7 @@ def _fit_sections(result, data):
     return sections
 
 
-def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n_bootstrap=None, resample="points",
+def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n_bootstrap=None, resample=None,
                bayes=False, seed=0, level=0.95, train_flops=None, inference_flops=None, force=False) -> dict:
     """Fit ``data`` (loaded from ``path``), optionally with bootstrap or posterior draws
     and an allocation at the budgets, and write the report to ``out_dir``; returns the summary."""

@@ -41,7 +41,8 @@ def _draws_note(name, block) -> str:
     if name == "bootstrap":
         return f" over {block['resamples']} {block['resample']} resamples ({block['failed']} failed)"
     diag = block["diagnostics"].values()
-    return (f" (NUTS, Gaussian likelihood on log loss, chains started at the {block['point_method']} fit; "
+    return (f" (NUTS, likelihood {block.get('likelihood', 'Gaussian on log loss')}, chains started at the "
+            f"{block['point_method']} fit; "
             f"divergences {block['divergences']}, max R-hat {max(d['r_hat'] for d in diag):.3f}, "
             f"min ESS {min(d['ess'] for d in diag):.0f})")
 

@@ -18,7 +18,6 @@ divergences, and warns when they are poor; draws come back in raw units.
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import jax
 import jax.numpy as jnp
@@ -32,8 +31,9 @@ from t2jax.fitting.result import FitResult, FitWarning
 from t2jax.laws.power_sum import log_predict
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
-from t2jax.validate import check_count, check_seed
+from t2jax.validate import check_seed
 from t2jax.uncertainty.intervals import DrawsSummary
+from t2jax.uncertainty.nuts import chain_diagnostics, diagnostic_problems, run_nuts
 
 
 def power_law_model(log_X, log_y=None, m: int = 3):
@@ -59,6 +59,7 @@ class PosteriorResult(DrawsSummary):
       diagnostics: per-parameter R-hat and effective sample size.
       divergences: number of divergent transitions after warm-up.
       seconds: sampling wall time.
+      likelihood: what the likelihood is, in words.
     """
 
     point: FitResult
@@ -66,6 +67,7 @@ class PosteriorResult(DrawsSummary):
     diagnostics: pd.DataFrame
     divergences: int
     seconds: float
+    likelihood: str = "Gaussian on log loss"
 
     @property
     def num_chains(self) -> int:
@@ -74,7 +76,8 @@ class PosteriorResult(DrawsSummary):
     def to_dict(self, level: float = 0.95, seed=None) -> dict:
         """JSON-ready summary: sampler settings, diagnostics, intervals at ``level``, draws."""
         return {
-            "method": "nuts", "point_method": self.point.method, "chains": self.num_chains,
+            "method": "nuts", "likelihood": self.likelihood, "point_method": self.point.method,
+            "chains": self.num_chains,
             "draws_per_chain": int(len(self.draws) // self.num_chains), "seed": seed,
             "divergences": self.divergences, "seconds": round(self.seconds, 3), "level": level,
             "diagnostics": self.diagnostics.to_dict(orient="index"),
@@ -98,6 +101,10 @@ def posterior(data, *, law="chinchilla", method=None, ks=None, **options) -> Pos
     ``method`` (the point fit beside it) must be a parametric fitter; the chains start at
     the Approach-3 fit, whose objective (Huber on log loss) is closest to the likelihood."""
     law = get_law(law)
+    if law.family == "t2-joint":
+        from t2jax.uncertainty.joint import joint_posterior
+
+        return joint_posterior(data, ks=ks, **options)
     if law.family != "power-sum":
         raise T2JaxError(f"posteriors cover additive power laws (a Gaussian likelihood on log loss); "
                          f"law '{law.name}' is not one")
@@ -121,12 +128,7 @@ def power_law_posterior(
     """NUTS posterior of an additive power law (several chains, vectorised on one device,
     parallel across devices when there are enough). Warns on R-hat > ``rhat_max``,
     effective sample size below 100 per chain, or divergences."""
-    from numpyro.diagnostics import summary
-    from numpyro.infer import MCMC, NUTS, init_to_value
-
-    seed = check_seed(seed)
-    num_chains, num_warmup, num_samples = (check_count(name, v) for name, v in (
-        ("num_chains", num_chains), ("num_warmup", num_warmup), ("num_samples", num_samples)))
+    check_seed(seed)
     point = fit(runs, law, "approach3")
     prob = make_problem(runs, law, "posterior")
     m = len(law.coefficients)
@@ -134,35 +136,20 @@ def power_law_posterior(
     theta = np.array([point.params[e] for e in law.exponents])
     scaled = np.concatenate([coef[:1], coef[1:] * prob.scale ** (-theta)])
     init = {"log_coef": jnp.log(jnp.maximum(jnp.asarray(scaled), 1e-12)), "theta": jnp.clip(jnp.asarray(theta), 0.02, 1.99), "sigma": 0.02}
-    method = "parallel" if jax.local_device_count() >= num_chains else "vectorized"
-    mcmc = MCMC(NUTS(power_law_model, init_strategy=init_to_value(values=init)), num_warmup=num_warmup,
-                num_samples=num_samples, num_chains=num_chains, chain_method=method, progress_bar=progress_bar)
-    start = time.perf_counter()
-    mcmc.run(jax.random.key(seed), jnp.log(jnp.asarray(prob.X)), jnp.log(jnp.asarray(prob.y)), m, extra_fields=("diverging",))
-    samples = mcmc.get_samples(group_by_chain=True)
-    jax.block_until_ready(samples)
-    seconds = time.perf_counter() - start
-    divergences = int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum())
-    stats = summary(samples, group_by_chain=True)
+    samples, divergences, seconds = run_nuts(
+        power_law_model, init, (jnp.log(jnp.asarray(prob.X)), jnp.log(jnp.asarray(prob.y)), m), num_chains=num_chains,
+        num_warmup=num_warmup, num_samples=num_samples, seed=seed, progress_bar=progress_bar)
     names = {"log_coef": law.coefficients, "theta": law.exponents, "sigma": ("sigma",)}
-    diag = []
-    for site, labels in names.items():
-        rhat, ess = np.atleast_1d(stats[site]["r_hat"]), np.atleast_1d(stats[site]["n_eff"])
-        diag += [{"parameter": lab, "r_hat": float(r), "ess": float(e)} for lab, r, e in zip(labels, rhat, ess)]
-    diagnostics = pd.DataFrame(diag).set_index("parameter")
+    by_chain = {lab: np.asarray(samples[site]).reshape(num_chains, num_samples, -1)[..., i]
+                for site, labels in names.items() for i, lab in enumerate(labels)}
+    diagnostics = chain_diagnostics(by_chain)
     log_coef = np.asarray(samples["log_coef"]).reshape(-1, m)
     thetas = np.asarray(samples["theta"]).reshape(-1, len(law.exponents))
     draws = pd.DataFrame([raw_params(law, np.exp(c), t, prob.scale) for c, t in zip(log_coef, thetas)])
     draws["sigma"] = np.asarray(samples["sigma"]).reshape(-1)
     draws["chain"] = np.repeat(np.arange(num_chains), num_samples)
     result = PosteriorResult(point, draws, diagnostics, divergences, seconds)
-    problems = []
-    if (diagnostics["r_hat"] > rhat_max).any():
-        problems.append(f"R-hat up to {diagnostics['r_hat'].max():.3f} (> {rhat_max})")
-    if (diagnostics["ess"] < 100 * num_chains).any():
-        problems.append(f"effective sample size down to {diagnostics['ess'].min():.0f}")
-    if divergences:
-        problems.append(f"{divergences} divergent transitions")
+    problems = diagnostic_problems(diagnostics, divergences, num_chains, rhat_max)
     if problems:
         warn("NUTS diagnostics: " + "; ".join(problems), FitWarning)
     return result

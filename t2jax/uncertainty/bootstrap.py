@@ -120,7 +120,7 @@ def bootstrap_weights(runs: Runs, n_resamples: int, seed: int, resample: str, gr
     raise T2JaxError(f"resample must be 'points' or 'groups', not {resample!r}")
 
 
-def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, resample: str = "points", groups=None,
+def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, resample=None, groups=None,
               law="chinchilla", delta: float = 1e-3, resolution=None, chunk: int = 128, weights=None, devices=None,
               progress=None, ks=None, timings=None) -> BootstrapResult:
     """Refit on ``n_resamples`` bootstrap resamples (seeded).
@@ -130,10 +130,12 @@ def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, resa
       method: ``"varpro"`` (squared error) or ``"approach3"`` (default: the law's first).
       n_resamples: number of resamples R.
       seed: PRNG seed; the same seed gives the same numbers.
-      resample: ``"points"`` or ``"groups"`` (whole groups, from ``runs.group`` or ``groups``;
-        for counts, the group is the checkpoint).
+      resample: ``"points"`` (the default for loss laws) or ``"groups"`` (whole groups, from
+        ``runs.group`` or ``groups``; for counts, the group is the checkpoint); for
+        ``t2-joint`` also ``"problems"``, its default (:mod:`~t2jax.uncertainty.joint`).
       law: a registered law or its name: an additive power law (``chinchilla``,
-        ``t2-loss``), or ``t2-beta`` (checkpoints resampled, both stages refitted).
+        ``t2-loss``), ``t2-beta`` (checkpoints resampled, both stages refitted) or
+        ``t2-joint``.
       resolution: exponent-grid points per axis for each refit (default 24 for two
         exponents, 16 for three).
       chunk: resamples per vectorised block (memory grows linearly with it).
@@ -155,14 +157,18 @@ def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, resa
         from t2jax.uncertainty.t2beta import bootstrap_t2_beta_table
 
         return bootstrap_t2_beta_table(data, n_resamples, seed=seed, ks=ks, devices=devices)
+    if law.family == "t2-joint":
+        from t2jax.uncertainty.joint import bootstrap_joint
+
+        return bootstrap_joint(data, n_resamples, seed=seed, resample=resample or "problems", ks=ks)
     if law.family != "power-sum":
-        raise T2JaxError(f"bootstrap refits additive power laws and t2-beta; law '{law.name}' (family "
+        raise T2JaxError(f"bootstrap refits additive power laws, t2-beta and t2-joint; law '{law.name}' (family "
                          f"{law.family}) has no batched refit yet")
     method = choose_method(law, method)
     kernel = get_kernel(method)
     runs = power_sum_runs(data, law, ks)
-    return _power_sum_bootstrap(runs, law, kernel, n_resamples, seed, resample, groups, delta, resolution, chunk,
-                                weights, devices, progress, timings)
+    return _power_sum_bootstrap(runs, law, kernel, n_resamples, seed, resample or "points", groups, delta, resolution,
+                                chunk, weights, devices, progress, timings)
 
 
 @x64

@@ -1,0 +1,168 @@
+r"""Uncertainty of the joint T² model (:mod:`t2jax.laws.joint`): a numpyro posterior and
+a vectorised bootstrap, both from the per-problem counts.
+
+**Posterior.** :func:`joint_model` is the likelihood of :mod:`t2jax.fitting.joint`
+written with numpyro's ``BetaBinomial`` (problems a checkpoint did not attempt are
+masked out), with N and D divided by their geometric means. Priors, weakly informative
+on that scale:
+
+.. math::
+   E \sim \mathcal N(0, 10),\quad \log A_s, \log B_s \sim \mathcal N(0, 5),\quad
+   \alpha, \beta \sim \mathrm{Uniform}(0.01, 2),\quad \theta_2 \sim \mathrm{Uniform}(0, 1),\quad
+   \theta_3, \theta_4 \sim \mathcal N(0, 10).
+
+:math:`E` is in logit units of the success rate (a prior from 1e-4 to 0.9999 within
+one standard deviation); the scaled coefficients span :math:`e^{\pm 10}`; the exponents
+cover the range the grid fitters search; :math:`\theta_2 \le 1` keeps every Beta mean
+below 1, and :math:`\nu = e^{\theta_3 + \theta_4 L}` is clipped to the range the
+likelihood can evaluate, as in the fit. :func:`joint_posterior` runs NUTS from the
+maximum-likelihood fit and warns on R-hat, effective sample size and divergences.
+
+**Bootstrap.** :func:`bootstrap_joint` resamples problems (columns of the counts:
+every checkpoint's answers to a problem move together, so problem difficulty shared
+across checkpoints is kept), or checkpoints (``"groups"``), and refits every resample
+by Newton from the maximum-likelihood fit, all resamples in one vmapped program.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from t2jax.data.passk_table import as_table
+from t2jax.errors import T2JaxError, warn
+from t2jax.fitting.joint import beta_params, counts_arrays, fit_joint, joint_counts, joint_derivatives, joint_nll
+from t2jax.fitting.joint import to_params, to_unconstrained
+from t2jax.fitting.newton import minimize
+from t2jax.fitting.result import FitWarning
+from t2jax.laws.joint import JOINT_PARAMS
+from t2jax.precision import x64
+from t2jax.uncertainty.batched import map_rows
+from t2jax.uncertainty.nuts import chain_diagnostics, diagnostic_problems, run_nuts
+from t2jax.uncertainty.resample import point_weights
+from t2jax.validate import check_count, check_seed
+
+#: Resamples per vectorised block of the bootstrap, by platform: one on CPU (each refit
+#: already vectorises over every count, and a slow resample then holds up no other),
+#: wider on accelerators.
+JOINT_CHUNK = {"cpu": 1}
+JOINT_CHUNK_ACCELERATOR = 64
+
+
+def joint_chunk() -> int:
+    return JOINT_CHUNK.get(jax.default_backend(), JOINT_CHUNK_ACCELERATOR)
+
+
+def joint_model(logN, logD, n, c, observed):
+    """numpyro model of the joint T² likelihood on scaled covariates."""
+    import numpyro
+    import numpyro.distributions as dist
+
+    E = numpyro.sample("E", dist.Normal(0.0, 10.0))
+    log_A = numpyro.sample("log_A", dist.Normal(0.0, 5.0))
+    log_B = numpyro.sample("log_B", dist.Normal(0.0, 5.0))
+    alpha = numpyro.sample("alpha", dist.Uniform(0.01, 2.0))
+    beta = numpyro.sample("beta", dist.Uniform(0.01, 2.0))
+    theta2 = numpyro.sample("theta2", dist.Uniform(0.0, 1.0))
+    theta3 = numpyro.sample("theta3", dist.Normal(0.0, 10.0))
+    theta4 = numpyro.sample("theta4", dist.Normal(0.0, 10.0))
+    u = jnp.stack([E, log_A, log_B, jnp.log(alpha), jnp.log(beta), jnp.log(theta2) - jnp.log1p(-theta2), theta3, theta4])
+    a, b, _ = beta_params(u, logN, logD)
+    with numpyro.handlers.mask(mask=observed):
+        numpyro.sample("c", dist.BetaBinomial(a[:, None], b[:, None], n), obs=c)
+
+
+SITES = ("E", "log_A", "log_B", "alpha", "beta", "theta2", "theta3", "theta4")
+
+
+def _sites_to_u(s: dict):
+    """Unconstrained coordinates (last axis) from the model's sites."""
+    t2 = s["theta2"]
+    return np.stack([s["E"], s["log_A"], s["log_B"], np.log(s["alpha"]), np.log(s["beta"]), np.log(t2) - np.log1p(-t2),
+                     s["theta3"], s["theta4"]], -1)
+
+
+def joint_posterior(data, *, ks=None, num_chains: int = 4, num_warmup: int = 1000, num_samples: int = 1000,
+                    seed: int = 0, rhat_max: float = 1.01, progress_bar: bool = False):
+    """NUTS posterior of ``t2-joint`` from counts; a :class:`~t2jax.uncertainty.PosteriorResult`
+    whose draws are raw parameters (plus ``chain``); diagnostics are per raw parameter."""
+    from t2jax.uncertainty.bayes import PosteriorResult
+
+    check_seed(seed)
+    counts = joint_counts(data, as_table(data, ks))
+    point = fit_joint(counts)
+    return _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, rhat_max, progress_bar,
+                            PosteriorResult)
+
+
+@x64
+def _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, rhat_max, progress_bar, result_type):
+    logN, logD, n, c, w, scale = counts_arrays(counts)
+    u = to_unconstrained(point.params, scale)
+    init = dict(zip(SITES, (u[0], u[1], u[2], np.clip(np.exp(u[3]), 0.011, 1.99), np.clip(np.exp(u[4]), 0.011, 1.99),
+                            np.clip(1.0 / (1.0 + np.exp(-u[5])), 1e-6, 1.0 - 1e-6), u[6], u[7])))
+    args = tuple(jnp.asarray(a) for a in (logN, logD, n, c)) + (jnp.asarray(w > 0),)
+    samples, divergences, seconds = run_nuts(joint_model, {k: jnp.asarray(v) for k, v in init.items()}, args,
+                                             num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
+                                             seed=seed, progress_bar=progress_bar)
+    raw = to_params(_sites_to_u({k: np.asarray(v) for k, v in samples.items()}), scale)  # (chains, draws) each
+    diagnostics = chain_diagnostics(raw)
+    draws = pd.DataFrame({k: raw[k].reshape(-1) for k in JOINT_PARAMS})
+    draws["chain"] = np.repeat(np.arange(num_chains), num_samples)
+    problems = diagnostic_problems(diagnostics, divergences, num_chains, rhat_max)
+    if problems:
+        warn("NUTS diagnostics (t2-joint): " + "; ".join(problems), FitWarning)
+    return result_type(point, draws, diagnostics, divergences, seconds, "Beta-binomial counts")
+
+
+@functools.partial(jax.jit, static_argnames=("chunk", "max_iter"))
+def joint_refits(u0, logN, logD, n, c, observed, row_weights, column_weights, chunk: int, max_iter: int = 200):
+    """Newton from ``u0`` on every resample: checkpoint weights ``(R, J)`` times problem
+    weights ``(R, P)``, ``chunk`` resamples at a time."""
+
+    def one(rw, cw):
+        res = minimize(joint_nll, u0, logN, logD, n, c, observed * rw[:, None] * cw[None, :], max_iter=max_iter,
+                       derivatives=joint_derivatives)
+        return res.x, res.value, res.converged
+
+    return map_rows(one, (row_weights, column_weights), chunk)
+
+
+def bootstrap_joint(data, n_resamples: int = 1000, *, seed: int = 0, resample: str = "problems", ks=None,
+                    chunk=None):
+    """Bootstrap of ``t2-joint``: resample problems (default) or checkpoints (``"groups"``)
+    with replacement and refit each resample; a :class:`~t2jax.uncertainty.BootstrapResult`
+    whose ``weights`` are the problem (or checkpoint) multiplicities. ``chunk``: resamples
+    per vectorised block (default :func:`joint_chunk`); it does not change the numbers."""
+    seed, n_resamples = check_seed(seed), check_count("n_resamples", n_resamples)
+    if resample not in ("problems", "groups"):
+        raise T2JaxError(f"t2-joint resamples 'problems' or 'groups' (checkpoints), not {resample!r}")
+    counts = joint_counts(data, as_table(data, ks))
+    chunk = joint_chunk() if chunk is None else check_count("chunk", chunk)
+    return _bootstrap_joint(counts, fit_joint(counts), n_resamples, seed, resample, chunk)
+
+
+@x64
+def _bootstrap_joint(counts, point, R, seed, resample, chunk):
+    from t2jax.uncertainty.bootstrap import BootstrapResult
+
+    logN, logD, n, c, w, scale = counts_arrays(counts)
+    J, P = n.shape
+    W = point_weights(seed, P if resample == "problems" else J, R)
+    rows, cols = (np.ones((R, J)), W) if resample == "problems" else (W, np.ones((R, P)))
+    u0 = jnp.asarray(to_unconstrained(point.params, scale))
+    start = time.perf_counter()
+    U, value, converged = (np.asarray(a) for a in joint_refits(
+        u0, *(jnp.asarray(a) for a in (logN, logD, n, c, w, rows, cols)), chunk=min(chunk, R)))
+    draws = pd.DataFrame(to_params(U, scale))
+    draws["objective"] = value
+    draws["converged"] = converged & np.all(np.isfinite(U), axis=1)
+    out = BootstrapResult(point, draws, W, seed, resample, time.perf_counter() - start)
+    if out.n_failed:
+        warn(f"{out.n_failed} of {R} t2-joint bootstrap refits did not converge; intervals use the others", FitWarning)
+    return out

@@ -1,0 +1,61 @@
+"""Running NUTS and reading its diagnostics: one place for every numpyro model.
+
+:func:`run_nuts` runs several chains of numpyro's NUTS from given initial values
+(vectorised on one device, parallel across devices when there are enough);
+:func:`chain_diagnostics` gives R-hat and effective sample size per quantity with
+``numpyro.diagnostics.summary``; :func:`diagnostic_problems` turns them, with the
+divergence count, into the words of a warning.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import numpy as np
+import pandas as pd
+
+from t2jax.validate import check_count, check_seed
+
+#: Effective draws per chain below which a posterior summary is flagged.
+MIN_ESS_PER_CHAIN = 100
+
+
+def run_nuts(model, init: dict, model_args: tuple, *, num_chains: int, num_warmup: int, num_samples: int, seed: int,
+             progress_bar: bool = False, model_kwargs=None):
+    """Run NUTS; returns ``(samples grouped by chain, divergences, seconds)``."""
+    from numpyro.infer import MCMC, NUTS, init_to_value
+
+    seed = check_seed(seed)
+    num_chains, num_warmup, num_samples = (check_count(name, v) for name, v in (
+        ("num_chains", num_chains), ("num_warmup", num_warmup), ("num_samples", num_samples)))
+    method = "parallel" if jax.local_device_count() >= num_chains else "vectorized"
+    mcmc = MCMC(NUTS(model, init_strategy=init_to_value(values=init)), num_warmup=num_warmup,
+                num_samples=num_samples, num_chains=num_chains, chain_method=method, progress_bar=progress_bar)
+    start = time.perf_counter()
+    mcmc.run(jax.random.key(seed), *model_args, extra_fields=("diverging",), **(model_kwargs or {}))
+    samples = mcmc.get_samples(group_by_chain=True)
+    jax.block_until_ready(samples)
+    divergences = int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum())
+    return samples, divergences, time.perf_counter() - start
+
+
+def chain_diagnostics(by_chain: dict) -> pd.DataFrame:
+    """R-hat and effective sample size of each ``(chains, draws)`` array, by name."""
+    from numpyro.diagnostics import summary
+
+    stats = summary({k: np.asarray(v) for k, v in by_chain.items()}, group_by_chain=True)
+    rows = [{"parameter": k, "r_hat": float(stats[k]["r_hat"]), "ess": float(stats[k]["n_eff"])} for k in by_chain]
+    return pd.DataFrame(rows).set_index("parameter")
+
+
+def diagnostic_problems(diagnostics: pd.DataFrame, divergences: int, num_chains: int, rhat_max: float) -> list:
+    """What is wrong with a run: R-hat above ``rhat_max``, too few effective draws, divergences."""
+    problems = []
+    if (diagnostics["r_hat"] > rhat_max).any():
+        problems.append(f"R-hat up to {diagnostics['r_hat'].max():.3f} (> {rhat_max})")
+    if (diagnostics["ess"] < MIN_ESS_PER_CHAIN * num_chains).any():
+        problems.append(f"effective sample size down to {diagnostics['ess'].min():.0f}")
+    if divergences:
+        problems.append(f"{divergences} divergent transitions")
+    return problems
