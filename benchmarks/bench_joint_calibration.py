@@ -100,15 +100,15 @@ def main():
     for seed in range(args.studies):
         samples = study(seed)
         laws = ("t2-joint", "t2-beta", "t2-loss") if seed < args.beside else ("t2-joint",)
-        row = {"seed": seed}
+        row, start = {"seed": seed}, time.perf_counter()
         for law in laws:
-            start = time.perf_counter()
+            t = time.perf_counter()
             row[law] = run_law(law, samples, args.resamples, seed, truths)
-            seconds[law] += time.perf_counter() - start
+            seconds[law] += time.perf_counter() - t
         results.append(row)
-        print(f"study {seed}: " + ", ".join(
-            f"{law} N {'+' if row[law]['budgets'][0]['N']['covered'] else '-'}"
-            f"{'+' if row[law]['budgets'][1]['N']['covered'] else '-'}" for law in laws), flush=True)
+        marks = lambda law, q: "".join("+" if b[q]["covered"] else "-" for b in row[law]["budgets"])
+        print(f"study {seed}: " + ", ".join(f"{law} N {marks(law, 'N')} miss {marks(law, 'miss_rate')}" for law in laws)
+              + f" ({time.perf_counter() - start:.0f} s)", flush=True)
     print(f"{args.studies} studies x {args.resamples} resamples, {int(LEVEL * 100)}% percentile intervals")
     for law in ("t2-joint", "t2-beta", "t2-loss"):
         print("\n".join(summarise(results, law)))

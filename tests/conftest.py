@@ -49,3 +49,14 @@ def epoch_approach3_bootstrap(epoch_runs):
     from t2jax.uncertainty import bootstrap
 
     return bootstrap(epoch_runs, "approach3", 4000, seed=0)
+
+
+def write_counts(samples, path):
+    """Repeated-sampling counts as the CSV layout the CLI reads (one row per checkpoint x problem)."""
+    import pandas as pd
+
+    rows = [{"model": m, "problem_idx": int(p), "N_params": samples.N[i], "D_tokens": samples.D[i],
+             "n_samples": samples.n[i, j], "n_correct": samples.c[i, j]}
+            for i, m in enumerate(samples.checkpoints) for j, p in enumerate(samples.problems)]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path

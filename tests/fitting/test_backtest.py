@@ -84,13 +84,9 @@ def test_bad_holdout_is_refused():
 
 def test_backtest_cli(tmp_path, capsys):
     s = beta_nd_samples(n_problems=60, n_samples=500)
-    rows = [
-        {"model": s.checkpoints[i], "problem_idx": j, "N_params": s.N[i], "D_tokens": s.D[i], "n_samples": s.n[i, j], "n_correct": s.c[i, j]}
-        for i in range(s.N.size)
-        for j in range(s.n.shape[1])
-    ]
-    path = tmp_path / "counts.csv"
-    pd.DataFrame(rows).to_csv(path, index=False)
+    from conftest import write_counts
+
+    path = write_counts(s, tmp_path / "counts.csv")
     assert main(["backtest", str(path), "--holdout", "D > 1e11", "--laws", "beta-nd", "--json"]) == 0
     import json
 
@@ -112,10 +108,9 @@ def test_leave_one_out_runs_from_the_cli(tmp_path, capsys):
     s = synthetic_t2(sizes=np.geomspace(2e7, 9e8, 4), n_samples=64, n_questions=24, seed=3).samples
     splits = leave_one_out_splits(s, "N")
     assert len(splits) == 4 and "np." not in "".join(splits)
-    rows = [{"model": m, "problem_idx": int(p), "N_params": s.N[i], "D_tokens": s.D[i], "n_samples": s.n[i, j],
-             "n_correct": s.c[i, j]} for i, m in enumerate(s.checkpoints) for j, p in enumerate(s.problems)]
-    path = tmp_path / "counts.csv"
-    pd.DataFrame(rows).to_csv(path, index=False)
+    from conftest import write_counts
+
+    path = write_counts(s, tmp_path / "counts.csv")
     assert main(["backtest", str(path), "--leave-one-out", "N", "--laws", "t2-loss", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["holdout"] == splits and result["summary"][0]["law"] == "t2-loss"

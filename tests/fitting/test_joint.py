@@ -54,7 +54,43 @@ def test_joint_fit_stays_inside_its_constraints(joint_fit):
         t2jax.FitResult.from_dict(joint_fit.to_dict() | {"params": p | {"theta2": 1.2}})
 
 
-def test_joint_law_has_no_bootstrap_yet():
-    bed = t2jax.synthetic_t2(n_samples=64, n_questions=16, seed=0, shared_difficulty=False)
-    with pytest.raises(t2jax.T2JaxError, match="no batched refit"):
-        t2jax.bootstrap(bed.samples, n_resamples=4, law="t2-joint")
+def test_chain_rule_derivatives_equal_autodiff():
+    from t2jax.fitting.joint import counts_arrays, joint_derivatives, joint_nll, to_unconstrained
+
+    bed = t2jax.synthetic_t2(sizes=np.geomspace(2e7, 9e8, 4), n_samples=128, n_questions=30, seed=1,
+                             shared_difficulty=False)
+    with jax.enable_x64(True):
+        *args, scale = (jax.numpy.asarray(a) for a in counts_arrays(bed.samples))
+        u = jax.numpy.asarray(to_unconstrained(TRUTH, np.asarray(scale))) + 0.03
+        f, g, H = jax.jit(joint_derivatives)(u, *args)
+        np.testing.assert_allclose(f, jax.jit(joint_nll)(u, *args), rtol=1e-13)
+        np.testing.assert_allclose(g, jax.jit(jax.grad(joint_nll))(u, *args), rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(H, jax.jit(jax.hessian(joint_nll))(u, *args), rtol=1e-10, atol=1e-13)
+
+
+def test_exact_study_recovers_the_truth():
+    """No sampling noise: every possible count of every checkpoint, weighted by its true
+    probability. The likelihood's maximum is then the truth itself."""
+    import numpyro.distributions as dist
+
+    bed = t2jax.synthetic_t2(n_questions=1, max_tokens_per_param=3000)
+    n = 64
+    with jax.enable_x64(True):
+        from t2jax.laws.joint import joint_beta
+
+        a, b = joint_beta(TRUTH, bed.N, bed.D)
+        counts = np.arange(n + 1.0)
+        pmf = np.exp(np.asarray(dist.BetaBinomial(a[:, None], b[:, None], n).log_prob(counts[None, :])))
+    exact = t2jax.Samples(N=bed.N, D=bed.D, n=np.full(pmf.shape, float(n)), c=np.tile(counts, (bed.N.size, 1)),
+                          checkpoints=np.array([f"c{i}" for i in range(bed.N.size)]), problems=np.arange(n + 1))
+    fit = t2jax.fit(exact, "t2-joint", weights=pmf)
+    assert fit.converged and fit.at_bound == ()
+    for name, value in TRUTH.items():
+        assert fit.params[name] == pytest.approx(value, rel=1e-3), name
+    truth = t2jax.FitResult("truth", "t2-joint", TRUTH, 0.0, 1, True)
+    for budgets in ((2.56e19, 2e9), (1e21, 1e11)):
+        best, true = t2jax.allocate(fit, *budgets), t2jax.allocate(truth, *budgets)
+        assert best.N == pytest.approx(true.N, rel=0.01)
+        assert best.miss_rate == pytest.approx(true.miss_rate, rel=0.05)
+    with pytest.raises(t2jax.T2JaxError, match="weights must be"):
+        t2jax.fit(exact, "t2-joint", weights=-pmf)
