@@ -68,6 +68,11 @@ def run_law(law, samples, resamples, seed, truths):
         return {"failed": boot.n_failed, "budgets": score(boot, law, truths)}
 
 
+def marks(scores, q):
+    """``+``/``-`` per budget pair: covered or not."""
+    return "".join("+" if b[q]["covered"] else "-" for b in scores["budgets"])
+
+
 def summarise(results, law):
     lines = []
     for b, (ct, ci) in enumerate(BUDGETS):
@@ -106,8 +111,8 @@ def main():
             row[law] = run_law(law, samples, args.resamples, seed, truths)
             seconds[law] += time.perf_counter() - t
         results.append(row)
-        marks = lambda law, q: "".join("+" if b[q]["covered"] else "-" for b in row[law]["budgets"])
-        print(f"study {seed}: " + ", ".join(f"{law} N {marks(law, 'N')} miss {marks(law, 'miss_rate')}" for law in laws)
+        print(f"study {seed}: " + ", ".join(f"{law} N {marks(row[law], 'N')} miss {marks(row[law], 'miss_rate')}"
+                                            for law in laws)
               + f" ({time.perf_counter() - start:.0f} s)", flush=True)
     print(f"{args.studies} studies x {args.resamples} resamples, {int(LEVEL * 100)}% percentile intervals")
     for law in ("t2-joint", "t2-beta", "t2-loss"):

@@ -1,10 +1,9 @@
 """JAX's persistent compilation cache, so a second run skips compilation.
 
-Opt-in everywhere: the command line uses it when ``T2JAX_CACHE_DIR`` names a folder;
-library users call :func:`enable_compilation_cache` (it sets JAX's global
-configuration, so t2jax never does it behind their back). ``T2JAX_CACHE_DIR=off`` (or
-``0``, ``none``) disables it. It is not on by default because processes that turned it
-on mid-run were seen to crash inside JAX's cache reads and writes (jax 0.10.2, CPU).
+The command line uses it by default, in :func:`default_cache_dir` (one folder per user
+and JAX version; ``T2JAX_CACHE_DIR`` moves it, ``T2JAX_CACHE_DIR=off`` — or ``0``,
+``none`` — disables it). Library users opt in with :func:`enable_compilation_cache`:
+it sets JAX's global configuration, so importing t2jax never does it behind their back.
 """
 
 from __future__ import annotations
@@ -28,10 +27,10 @@ def default_cache_dir() -> Optional[Path]:
     return Path(base) / "t2jax" / f"jax-{jax.__version__}"  # one folder per JAX version
 
 
-def cli_cache_requested() -> bool:
-    """Whether ``T2JAX_CACHE_DIR`` names a cache folder (the command line's opt-in)."""
+def cli_cache_enabled() -> bool:
+    """Whether the command line caches compiled programs: yes unless ``T2JAX_CACHE_DIR`` disables it."""
     value = os.environ.get(ENV)
-    return value is not None and value.strip().lower() not in OFF
+    return value is None or value.strip().lower() not in OFF
 
 
 def enable_compilation_cache(path=None) -> Optional[Path]:

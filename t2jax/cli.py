@@ -245,10 +245,10 @@ def _demo(args) -> int:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    from t2jax.cache import cli_cache_requested, enable_compilation_cache
+    from t2jax.cache import cli_cache_enabled, enable_compilation_cache
     from t2jax.errors import T2JaxError
 
-    if cli_cache_requested():  # opt-in: T2JAX_CACHE_DIR=/some/folder
+    if cli_cache_enabled():  # on unless T2JAX_CACHE_DIR=off; the folder is per user and JAX version
         enable_compilation_cache()
 
     try:

@@ -1,6 +1,6 @@
 import os
 
-# Keep JAX's persistent compilation cache (opt-in through this variable) out of the test
+# Keep JAX's persistent compilation cache (on by default in the CLI) out of the test
 # process; tests/test_cache.py exercises it in fresh processes with their own folders.
 os.environ["T2JAX_CACHE_DIR"] = "off"
 from pathlib import Path

@@ -1,8 +1,9 @@
-"""The persistent compilation cache: opt-in (library call or T2JAX_CACHE_DIR), exercised in fresh processes only."""
+"""The persistent compilation cache: on by default in the CLI (T2JAX_CACHE_DIR moves or disables it), opt-in
+for library users; exercised in fresh processes only."""
 
 import jax
 
-from t2jax.cache import cli_cache_requested, default_cache_dir, enable_compilation_cache
+from t2jax.cache import cli_cache_enabled, default_cache_dir, enable_compilation_cache
 
 
 def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
@@ -10,9 +11,9 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     assert default_cache_dir() == tmp_path / "c"
     for off in ("off", "0", "none", ""):
         monkeypatch.setenv("T2JAX_CACHE_DIR", off)
-        assert default_cache_dir() is None and enable_compilation_cache() is None and not cli_cache_requested()
+        assert default_cache_dir() is None and enable_compilation_cache() is None and not cli_cache_enabled()
     monkeypatch.delenv("T2JAX_CACHE_DIR")
-    assert not cli_cache_requested()
+    assert cli_cache_enabled()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "t2jax" / f"jax-{jax.__version__}"
 
