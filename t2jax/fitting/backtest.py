@@ -133,8 +133,7 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
                 warnings.simplefilter("ignore")
                 result = fit(train_set, law, ks=ks)
         except T2JaxError as exc:
-            fits.append({"holdout": holdout, "law": law.name, "converged": False, "at_bound": "", "train_cells_dropped": 0,
-                         "error": str(exc)})
+            fits.append(failed_fit(holdout, law.name, exc))
             continue
         flags = {"converged": bool(result.converged), "at_bound": ",".join(result.at_bound)}
         fits.append({"holdout": holdout, "law": law.name, **flags,
@@ -151,6 +150,12 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
                              "extrapolation_N": reach["N"], "extrapolation_D": reach["D"], **flags})
     table = add_metrics(pd.DataFrame(rows)) if rows else pd.DataFrame(columns=["law", "k", "observed", *METRICS])
     return Backtest(table, pd.DataFrame(fits), pd.DataFrame(dropped, columns=DROPPED_COLUMNS))
+
+
+def failed_fit(holdout: str, law: str, exc: Exception) -> dict:
+    """The fits-table row of a law that could not be fitted on a split."""
+    return {"holdout": holdout, "law": law, "converged": False, "at_bound": "", "train_cells_dropped": 0,
+            "error": str(exc)}
 
 
 def leave_one_out_splits(samples: Samples, column: str) -> list:
@@ -174,8 +179,7 @@ def backtest_splits(samples: Samples, holdouts, laws=None, ks=None) -> Backtest:
             parts.append(backtest(samples, h, laws, ks))
         except T2JaxError as exc:
             names = [get_law(law).name for law in (law_names(data="samples") if laws is None else laws)]
-            fits = pd.DataFrame([{"holdout": h, "law": n, "converged": False, "at_bound": "", "train_cells_dropped": 0,
-                                  "error": str(exc)} for n in names])
+            fits = pd.DataFrame([failed_fit(h, n, exc) for n in names])
             parts.append(Backtest(pd.DataFrame(columns=["holdout", "law", "k", "observed", *METRICS]), fits,
                                   pd.DataFrame(columns=DROPPED_COLUMNS)))
     return Backtest.concat(parts)

@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from t2jax.errors import T2JaxError, warn
 from t2jax.fitting.extrapolation import extrapolation, warn_extrapolation
@@ -117,7 +118,7 @@ class FitResult:
             "converged": bool(self.converged),
             "at_bound": list(self.at_bound),
         }
-        out.update(_jsonable(self.extras))
+        out.update(jsonable(self.extras))
         return out
 
 
@@ -159,13 +160,14 @@ def with_extras(result: FitResult, **extras) -> FitResult:
         return dataclasses.replace(result, extras=dict(result.extras) | extras)
 
 
-def _jsonable(obj):
+def jsonable(obj):
+    """``obj`` with NumPy and pandas values turned into plain Python (dict keys as strings)."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, (np.ndarray, pd.Series)):
+        return jsonable(obj.tolist())
     if isinstance(obj, (np.floating, np.integer, np.bool_)):
         return obj.item()
     return obj

@@ -10,13 +10,13 @@ import sys
 import warnings
 
 import numpy as np
-import pandas as pd
 
 from t2jax.allocation import allocate, frontier, frontier_band
 from t2jax.data.passk_table import as_table
 from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
 from t2jax.fitting import fit
+from t2jax.fitting.result import jsonable
 from t2jax.laws.registry import get_law
 from t2jax.report import plot
 from t2jax.report.html import render
@@ -103,15 +103,7 @@ def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n
     summary["provenance"] = _provenance(path, seed)
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "summary.json"), "w") as fh:
-        json.dump(summary, fh, indent=2, allow_nan=False, default=_jsonable)
+        json.dump(jsonable(summary), fh, indent=2, allow_nan=False)
     with open(os.path.join(out_dir, "report.html"), "w") as fh:
-        fh.write(render(sections, json.loads(json.dumps(summary, default=_jsonable, allow_nan=False)), out_dir))
+        fh.write(render(sections, json.loads(json.dumps(jsonable(summary), allow_nan=False)), out_dir))
     return summary
-
-
-def _jsonable(value):
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return value.item()
-    if isinstance(value, (np.ndarray, pd.Series)):
-        return value.tolist()
-    raise TypeError(f"not JSON: {type(value).__name__}")

@@ -111,3 +111,14 @@ def test_parquet_round_trip(tmp_path):
     good_frame().to_parquet(path)
     runs = load_runs(path, flops_col="C")
     np.testing.assert_allclose(runs.D, good_frame()["D"], rtol=1e-12)
+
+
+def test_query_that_is_not_a_row_filter():
+    from t2jax.data.runs import filter_rows
+
+    frame = pd.DataFrame({"N": [1e8, 2e8, 4e8], "D": [1e9, 2e9, 4e9]})
+    with pytest.raises(T2JaxError, match="must be a row filter"):
+        filter_rows(frame, "1")  # pandas returns row 1 as a Series: not a filter
+    with pytest.raises(T2JaxError, match="no rows match"):
+        filter_rows(frame, "N > 1e9")
+    assert len(filter_rows(frame, "N > 1.5e8")) == 2
