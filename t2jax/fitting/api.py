@@ -14,6 +14,7 @@ from t2jax.data.passk_table import PassKTable, as_table
 from t2jax.data.runs import Runs
 from t2jax.data.samples import Samples
 from t2jax.errors import T2JaxError
+from t2jax.fitting.anchored import fit_anchored
 from t2jax.fitting.approach3 import approach3
 from t2jax.fitting.beta_links import fit_beta_link
 from t2jax.fitting.extrapolation import fitted_range
@@ -63,7 +64,10 @@ def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult
       method: the fitter (default: the law's first method; ``approach3``, ``varpro`` or
         ``isoflop`` for Chinchilla; for two-stage laws the stage-1 fitter).
       ks: pass@k laws: the k values fitted (default powers of two up to the smallest n).
-      options: passed to the fitter (``delta``, ``resolution``, ``weights``, ...).
+      options: passed to the fitter (``delta``, ``resolution``, ``weights``, ...). For
+        ``t2-joint``, ``answer_nll`` (per-question answer NLLs of some checkpoints) anchors
+        the latent loss to them and returns T² Approach 2 fitted in one stage, a ``t2-beta``
+        parameter set (:mod:`t2jax.fitting.anchored`).
 
     Pass@k fits list the checkpoints left out (solved nothing) in
     ``extras["dropped_checkpoints"]``, the (checkpoint, k) cells left out of task-loss
@@ -85,7 +89,9 @@ def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult
         table = as_table(data, ks)
         if law.family == "t2-joint":  # the likelihood takes every count: checkpoints that solved nothing too
             counts = joint_counts(data, table)
-            result, dropped = fit_joint(counts, **options), list(table.dropped) if counts is table.samples else []
+            fitter = fit_anchored if options.get("answer_nll") is not None else fit_joint
+            options = {k: v for k, v in options.items() if k != "answer_nll" or v is not None}
+            result, dropped = fitter(counts, **options), list(table.dropped) if counts is table.samples else []
         else:
             result, dropped = _from_table(table, law, method, **options), list(table.dropped)
         return with_extras(result, ks=table.ks.tolist(), dropped_checkpoints=dropped,

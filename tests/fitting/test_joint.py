@@ -68,7 +68,8 @@ def test_chain_rule_derivatives_equal_autodiff():
         np.testing.assert_allclose(H, jax.jit(jax.hessian(joint_nll))(u, *args), rtol=1e-10, atol=1e-13)
 
 
-def test_exact_study_recovers_the_truth():
+@pytest.fixture(scope="module")
+def exact_study():
     """No sampling noise: every possible count of every checkpoint, weighted by its true
     probability. The likelihood's maximum is then the truth itself."""
     import numpyro.distributions as dist
@@ -83,6 +84,11 @@ def test_exact_study_recovers_the_truth():
         pmf = np.exp(np.asarray(dist.BetaBinomial(a[:, None], b[:, None], n).log_prob(counts[None, :])))
     exact = t2jax.Samples(N=bed.N, D=bed.D, n=np.full(pmf.shape, float(n)), c=np.tile(counts, (bed.N.size, 1)),
                           checkpoints=np.array([f"c{i}" for i in range(bed.N.size)]), problems=np.arange(n + 1))
+    return exact, pmf, bed
+
+
+def test_exact_study_recovers_the_truth(exact_study):
+    exact, pmf, _ = exact_study
     fit = t2jax.fit(exact, "t2-joint", weights=pmf)
     assert fit.converged and fit.at_bound == ()
     for name, value in TRUTH.items():
@@ -94,3 +100,19 @@ def test_exact_study_recovers_the_truth():
         assert best.miss_rate == pytest.approx(true.miss_rate, rel=0.05)
     with pytest.raises(t2jax.T2JaxError, match="weights must be"):
         t2jax.fit(exact, "t2-joint", weights=-pmf)
+
+
+def test_answer_nlls_anchor_the_loss_and_give_t2_approach_2(exact_study):
+    """With the true mean answer NLL of a third of the checkpoints, the one-stage fit is
+    T² Approach 2 itself: its loss in NLL units and theta0, theta1 are identified."""
+    exact, pmf, bed = exact_study
+    anchored = {f"c{i}": [bed.loss[i] - 1e-3, bed.loss[i] + 1e-3] for i in range(0, bed.N.size, 3)}
+    fit = t2jax.fit(exact, "t2-joint", weights=pmf, answer_nll=anchored)
+    assert fit.law == "t2-beta" and fit.method == "joint-mle" and fit.converged and fit.at_bound == ()
+    for name, value in T2_TRUTH.items():
+        assert fit.params[name] == pytest.approx(value, rel=1e-3), name
+    assert len(fit.extras["anchored_checkpoints"]) == len(anchored)
+    with pytest.raises(t2jax.T2JaxError, match="not among the counts"):
+        t2jax.fit(exact, "t2-joint", answer_nll={"no-such-checkpoint": [1.0, 2.0]})
+    with pytest.raises(t2jax.T2JaxError, match="at least 2 checkpoints"):
+        t2jax.fit(exact, "t2-joint", answer_nll={"c0": [1.0, 2.0]})
