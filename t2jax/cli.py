@@ -22,6 +22,10 @@ def _parser() -> argparse.ArgumentParser:
 
     f = sub_command(sub, "fit", "fit a law to training runs or repeated-sampling counts (CSV/Parquet)")
     fit_options(f)
+    f.add_argument("--answer-nll", metavar="FILE", help="t2-joint: per-question answer NLLs of some checkpoints "
+                   "(CSV/Parquet) anchoring the latent loss; the fit is then T² Approach 2 in one stage (law t2-beta)")
+    f.add_argument("--nll-checkpoint-col", default="model", help="--answer-nll: checkpoint column (default model)")
+    f.add_argument("--nll-col", default="nll", help="--answer-nll: NLL column (default nll)")
 
     r = sub_command(sub, "report", "fit a study and write an HTML report with figures (PNG, SVG) and its JSON summary")
     fit_options(r)
@@ -83,6 +87,22 @@ def _load(args, law):
                         samples_col=args.samples_col, correct_col=args.correct_col, query=args.query)
 
 
+def _answer_nll(args, law):
+    from t2jax.data import read_table
+    from t2jax.errors import T2JaxError
+
+    if law.family != "t2-joint":
+        raise T2JaxError(f"--answer-nll anchors the t2-joint model's loss; law '{law.name}' does not take it")
+    if args.bootstrap or args.bayes:
+        raise T2JaxError("--answer-nll fits have no bootstrap or posterior yet; drop --bootstrap/--bayes")
+    frame = read_table(args.answer_nll)
+    missing = [c for c in (args.nll_checkpoint_col, args.nll_col) if c not in frame.columns]
+    if missing:
+        raise T2JaxError(f"--answer-nll {args.answer_nll}: column(s) {', '.join(missing)} missing "
+                         f"(columns: {', '.join(map(str, frame.columns))}); see --nll-checkpoint-col, --nll-col")
+    return frame.rename(columns={args.nll_checkpoint_col: "checkpoint", args.nll_col: "nll"})[["checkpoint", "nll"]]
+
+
 def _ks(text):
     from t2jax.errors import T2JaxError
 
@@ -111,6 +131,8 @@ def _fit(args) -> int:
     options = {k: v for k, v in (("delta", args.delta), ("loss", args.loss), ("resolution", args.resolution)) if v is not None}
     data, ks = _load(args, law), _ks(args.ks)
     kw = {"ks": ks} if law.data == "samples" else {}
+    if args.answer_nll:
+        options["answer_nll"] = _answer_nll(args, law)
     result = t2jax.fit(data, law, args.method, **kw, **options)
     extra = {}
     if args.bootstrap:

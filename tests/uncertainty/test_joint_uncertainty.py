@@ -13,9 +13,14 @@ from t2jax.fitting.result import FitWarning
 
 
 @pytest.fixture(scope="module")
-def counts():
+def study():
     return t2jax.synthetic_t2(sizes=np.geomspace(2e7, 9e8, 5), budgets=np.geomspace(1e18, 2.56e19, 5), n_samples=256,
-                              n_questions=40, seed=5, shared_difficulty=False, max_tokens_per_param=3000).samples
+                              n_questions=40, seed=5, shared_difficulty=False, max_tokens_per_param=3000)
+
+
+@pytest.fixture(scope="module")
+def counts(study):
+    return study.samples
 
 
 def inside_constraints(draws):
@@ -76,3 +81,26 @@ def test_fit_and_allocate_with_bootstrap_from_the_cli(counts, tmp_path, capsys):
     assert {"N", "D", "k", "tokens_per_param", "accuracy"} <= set(table)
     assert table["N"]["lower"] <= table["N"]["median"] <= table["N"]["upper"]
     assert 0.0 <= out["p_beats_chinchilla"]["bootstrap"] <= 1.0
+
+
+def test_answer_nll_anchored_fit_from_the_cli(study, tmp_path, capsys):
+    import pandas as pd
+    from conftest import write_counts
+
+    path = write_counts(study.samples, tmp_path / "counts.csv")
+    rng = np.random.default_rng(0)
+    nll = pd.DataFrame([{"model": name, "nll": loss * (1 + 0.05 * rng.standard_normal())}
+                        for name, loss in zip(study.samples.checkpoints[::2], study.loss[::2]) for _ in range(30)])
+    nll_path = tmp_path / "nll.csv"
+    nll.to_csv(nll_path, index=False)
+    assert main(["fit", str(path), "--law", "t2-joint", "--answer-nll", str(nll_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["law"] == "t2-beta" and out["method"] == "joint-mle"
+    assert {"theta0", "theta1"} <= set(out["params"]) and len(out["anchored_checkpoints"]) == len(nll["model"].unique())
+    for argv, message in (
+        (["--law", "t2-beta", "--answer-nll", str(nll_path)], "does not take it"),
+        (["--law", "t2-joint", "--answer-nll", str(nll_path), "--bootstrap", "4"], "no bootstrap or posterior"),
+        (["--law", "t2-joint", "--answer-nll", str(nll_path), "--nll-col", "loss"], "column(s) loss missing"),
+    ):
+        assert main(["fit", str(path), *argv]) == 2
+        assert message in capsys.readouterr().err
