@@ -76,6 +76,8 @@ class BootstrapResult(DrawsSummary):
         """BCa intervals; the acceleration comes from jackknife refits of ``runs``
         (leave one run out, or one group out for group resampling), batched like the
         bootstrap itself."""
+        if get_law(law or self.point.law).family != "power-sum" or not isinstance(runs, Runs):
+            raise T2JaxError("BCa intervals cover additive power-law fits of runs; use interval() (percentile) here")
         n = len(runs)
         if self.resample == "groups" and runs.group is not None:
             labels = np.unique(runs.group)

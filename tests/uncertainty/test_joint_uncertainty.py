@@ -41,6 +41,8 @@ def test_bootstrap_resamples_problems_reproducibly(counts):
     assert one.draws["alpha"].std() > 0
     lo, hi = one.draws["alpha"].min(), one.draws["alpha"].max()
     assert lo < one.point.params["alpha"] < hi
+    with pytest.raises(t2jax.T2JaxError, match="BCa intervals cover additive power-law"):
+        one.bca(counts)
 
 
 def test_bootstrap_checkpoints_and_refused_units(counts):
