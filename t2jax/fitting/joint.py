@@ -160,13 +160,18 @@ def seed(samples, arrays) -> jnp.ndarray:
 
     logN, logD, n, c, w, scale = arrays
     mu, nu = (np.asarray(v) for v in _per_checkpoint(*(jnp.asarray(a) for a in (n, c, w))))
-    # checkpoints that solved almost nothing have degenerate Beta fits: floor their mean
-    # at half a success and bound their concentration
-    mu = np.clip(mu, 0.5 / (n * w).sum(1), None)
-    nu = np.clip(nu, 0.05, 1e6)
+    # checkpoints that solved almost nothing can have degenerate Beta fits (the
+    # concentration runs off, the mean lands anywhere): those take the mean solve rate
+    # of their problems; every mean is kept half a success inside (0, 1) and every
+    # concentration bounded
+    rate = (w * c / n).sum(1) / w.sum(1)
+    bad = ~np.isfinite(mu) | ~np.isfinite(nu) | (nu > 1e6) | (np.abs(mu - rate) > np.maximum(0.05, 0.5 * rate))
+    mu = np.where(bad, rate, mu)
+    half = 0.5 / (n * w).sum(1)
+    mu, nu = np.clip(mu, half, 1.0 - half), np.clip(np.where(bad, 1.0, nu), 0.05, 1e6)
     best, best_value = None, np.inf
     for theta2 in 1.0 - (1.0 - min(mu.max() * 1.02, 0.999)) * np.geomspace(1.0, 1e-3, 8):
-        L = np.log(theta2 / mu - 1.0)
+        L = np.log(np.maximum(theta2 / mu - 1.0, 1e-12))
         shift = 0.1 - L.min()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -177,6 +182,8 @@ def seed(samples, arrays) -> jnp.ndarray:
         value = float(jax.jit(joint_nll)(u, *(jnp.asarray(a) for a in (logN, logD, n, c, w))))
         if value < best_value:
             best, best_value = u, value
+    if best is None:
+        raise T2JaxError("t2-joint fit: the likelihood is not finite at any structural start; check the counts")
     return best
 
 

@@ -24,7 +24,10 @@ def test_joint_form_has_the_same_accuracy_as_t2_beta():
 
 @pytest.fixture(scope="module")
 def joint_fit():
-    bed = t2jax.synthetic_t2(n_samples=2048, n_questions=200, seed=3, shared_difficulty=False)
+    # the calibration benchmark's design; this seed has a checkpoint whose own Beta fit
+    # degenerates (mean ~1, concentration ~1e52), which once broke the structural start
+    bed = t2jax.synthetic_t2(n_samples=2048, n_questions=200, seed=19, shared_difficulty=False,
+                             max_tokens_per_param=3000)
     return t2jax.fit(bed.samples, "t2-joint")
 
 
