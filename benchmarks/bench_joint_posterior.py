@@ -25,6 +25,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=1000)
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--benchmark", default="GSM8K")
+    ap.add_argument("--progress", action="store_true", help="numpyro's progress bar")
     args = ap.parse_args()
     counts = t2jax.load_samples(shared_file("schaeffer-monkey-power/pythia_ckpts_per_problem_counts.csv"),
                                 query=f"benchmark == '{args.benchmark}'")
@@ -39,7 +40,7 @@ def main():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         post = t2jax.posterior(counts, law="t2-joint", num_chains=args.chains, num_warmup=args.warmup,
-                               num_samples=args.samples, seed=0)
+                               num_samples=args.samples, seed=0, progress_bar=args.progress)
     total = time.perf_counter() - start
     print(f"NUTS: {args.chains} chains x ({args.warmup} warm-up + {args.samples} draws): sampling {post.seconds:.1f} s, "
           f"{total:.1f} s with the point fit and compilation")

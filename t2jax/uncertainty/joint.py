@@ -2,8 +2,9 @@ r"""Uncertainty of the joint T² model (:mod:`t2jax.laws.joint`): a numpyro post
 a vectorised bootstrap, both from the per-problem counts.
 
 **Posterior.** :func:`joint_model` is the likelihood of :mod:`t2jax.fitting.joint`
-written with numpyro's ``BetaBinomial`` (problems a checkpoint did not attempt are
-masked out), with N and D divided by their geometric means. Priors, weakly informative
+written with numpyro's ``BetaBinomial`` over the distinct counts of each checkpoint
+(weighted by how many problems share them; problems a checkpoint did not attempt are
+left out), with N and D divided by their geometric means. Priors, weakly informative
 on that scale:
 
 .. math::
@@ -16,7 +17,9 @@ one standard deviation); the scaled coefficients span :math:`e^{\pm 10}`; the ex
 cover the range the grid fitters search; :math:`\theta_2 \le 1` keeps every Beta mean
 below 1, and :math:`\nu = e^{\theta_3 + \theta_4 L}` is clipped to the range the
 likelihood can evaluate, as in the fit. :func:`joint_posterior` runs NUTS from the
-maximum-likelihood fit and warns on R-hat, effective sample size and divergences.
+maximum-likelihood fit, with a dense mass matrix (the latent loss's coefficients and
+exponents are strongly correlated), and warns on R-hat, effective sample size and
+divergences.
 
 **Bootstrap.** :func:`bootstrap_joint` resamples problems (columns of the counts:
 every checkpoint's answers to a problem move together, so problem difficulty shared
@@ -58,8 +61,10 @@ def joint_chunk() -> int:
     return JOINT_CHUNK.get(jax.default_backend(), JOINT_CHUNK_ACCELERATOR)
 
 
-def joint_model(logN, logD, n, c, observed):
-    """numpyro model of the joint T² likelihood on scaled covariates."""
+def joint_model(logN, logD, checkpoint, n, c, multiplicity):
+    """numpyro model of the joint T² likelihood on scaled covariates. The counts come as
+    distinct ``(checkpoint, n, c)`` triples with their multiplicities (:func:`distinct_counts`):
+    the likelihood is the same, and far cheaper where many problems share a count."""
     import numpyro
     import numpyro.distributions as dist
 
@@ -73,8 +78,18 @@ def joint_model(logN, logD, n, c, observed):
     theta4 = numpyro.sample("theta4", dist.Normal(0.0, 10.0))
     u = jnp.stack([E, log_A, log_B, jnp.log(alpha), jnp.log(beta), jnp.log(theta2) - jnp.log1p(-theta2), theta3, theta4])
     a, b, _ = beta_params(u, logN, logD)
-    with numpyro.handlers.mask(mask=observed):
-        numpyro.sample("c", dist.BetaBinomial(a[:, None], b[:, None], n), obs=c)
+    log_pmf = dist.BetaBinomial(a[checkpoint], b[checkpoint], n).log_prob(c)
+    numpyro.factor("counts", jnp.sum(multiplicity * log_pmf))
+
+
+def distinct_counts(n, c, w):
+    """The observed counts of a checkpoint x problem table as distinct ``(checkpoint, n, c)``
+    triples: ``(checkpoint index, n, c, multiplicity)``, the multiplicity summing ``w``."""
+    rows = np.broadcast_to(np.arange(n.shape[0])[:, None], n.shape)
+    keep = w > 0
+    triples, inverse = np.unique(np.stack([rows[keep], n[keep], c[keep]], 1), axis=0, return_inverse=True)
+    mult = np.bincount(inverse.reshape(-1), weights=w[keep], minlength=len(triples))
+    return triples[:, 0].astype(np.int64), triples[:, 1], triples[:, 2], mult
 
 
 SITES = ("E", "log_A", "log_B", "alpha", "beta", "theta2", "theta3", "theta4")
@@ -106,10 +121,10 @@ def _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, r
     u = to_unconstrained(point.params, scale)
     init = dict(zip(SITES, (u[0], u[1], u[2], np.clip(np.exp(u[3]), 0.011, 1.99), np.clip(np.exp(u[4]), 0.011, 1.99),
                             np.clip(1.0 / (1.0 + np.exp(-u[5])), 1e-6, 1.0 - 1e-6), u[6], u[7])))
-    args = tuple(jnp.asarray(a) for a in (logN, logD, n, c)) + (jnp.asarray(w > 0),)
+    args = tuple(jnp.asarray(a) for a in (logN, logD, *distinct_counts(n, c, w)))
     samples, divergences, seconds = run_nuts(joint_model, {k: jnp.asarray(v) for k, v in init.items()}, args,
                                              num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
-                                             seed=seed, progress_bar=progress_bar)
+                                             seed=seed, progress_bar=progress_bar, dense_mass=True)
     raw = to_params(_sites_to_u({k: np.asarray(v) for k, v in samples.items()}), scale)  # (chains, draws) each
     diagnostics = chain_diagnostics(raw)
     draws = pd.DataFrame({k: raw[k].reshape(-1) for k in JOINT_PARAMS})
