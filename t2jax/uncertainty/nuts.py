@@ -22,16 +22,18 @@ MIN_ESS_PER_CHAIN = 100
 
 
 def run_nuts(model, init: dict, model_args: tuple, *, num_chains: int, num_warmup: int, num_samples: int, seed: int,
-             progress_bar: bool = False, model_kwargs=None, dense_mass: bool = False):
+             progress_bar: bool = False, model_kwargs=None, dense_mass=False, inverse_mass_matrix=None):
     """Run NUTS; returns ``(samples grouped by chain, divergences, seconds)``. ``dense_mass``
-    adapts a full mass matrix (for strongly correlated parameters)."""
+    and ``inverse_mass_matrix`` (its starting value, e.g. a Laplace approximation's
+    covariance) are numpyro's: a full mass matrix suits strongly correlated parameters."""
     from numpyro.infer import MCMC, NUTS, init_to_value
 
     seed = check_seed(seed)
     num_chains, num_warmup, num_samples = (check_count(name, v) for name, v in (
         ("num_chains", num_chains), ("num_warmup", num_warmup), ("num_samples", num_samples)))
     method = "parallel" if jax.local_device_count() >= num_chains else "vectorized"
-    mcmc = MCMC(NUTS(model, init_strategy=init_to_value(values=init), dense_mass=dense_mass), num_warmup=num_warmup,
+    mcmc = MCMC(NUTS(model, init_strategy=init_to_value(values=init), dense_mass=dense_mass,
+                     inverse_mass_matrix=inverse_mass_matrix), num_warmup=num_warmup,
                 num_samples=num_samples, num_chains=num_chains, chain_method=method, progress_bar=progress_bar)
     start = time.perf_counter()
     mcmc.run(jax.random.key(seed), *model_args, extra_fields=("diverging",), **(model_kwargs or {}))
