@@ -4,22 +4,29 @@ a vectorised bootstrap, both from the per-problem counts.
 **Posterior.** :func:`joint_model` is the likelihood of :mod:`t2jax.fitting.joint`
 written with numpyro's ``BetaBinomial`` over the distinct counts of each checkpoint
 (weighted by how many problems share them; problems a checkpoint did not attempt are
-left out), with N and D divided by their geometric means. Priors, weakly informative
-on that scale:
+left out), with N and D divided by their geometric means.
+
+Where accuracy is low, :math:`\mu \approx \theta_2 e^{-L}` and the counts pin only
+:math:`\log\theta_2 - E` (and :math:`\log\nu` at the floor, :math:`\theta_3 + \theta_4 E`),
+not :math:`\theta_2` and :math:`E` apart: a curved ridge NUTS cannot cross. The model
+therefore samples those identified combinations, :math:`m_0 = \log\theta_2 - E` and
+:math:`c_3 = \theta_3 + \theta_4 E`, with :math:`\theta_2` itself (then only as far as
+the data reach saturation; otherwise its prior). Priors, weakly informative on the
+scaled problem:
 
 .. math::
-   E \sim \mathcal N(0, 10),\quad \log A_s, \log B_s \sim \mathcal N(0, 5),\quad
+   m_0 \sim \mathcal N(0, 10),\quad \log A_s, \log B_s \sim \mathcal N(0, 5),\quad
    \alpha, \beta \sim \mathrm{Uniform}(0.01, 2),\quad \theta_2 \sim \mathrm{Uniform}(0, 1),\quad
-   \theta_3, \theta_4 \sim \mathcal N(0, 10).
+   c_3, \theta_4 \sim \mathcal N(0, 10).
 
-:math:`E` is in logit units of the success rate (a prior from 1e-4 to 0.9999 within
-one standard deviation); the scaled coefficients span :math:`e^{\pm 10}`; the exponents
-cover the range the grid fitters search; :math:`\theta_2 \le 1` keeps every Beta mean
-below 1, and :math:`\nu = e^{\theta_3 + \theta_4 L}` is clipped to the range the
-likelihood can evaluate, as in the fit. :func:`joint_posterior` runs NUTS from the
-maximum-likelihood fit, with a dense mass matrix (the latent loss's coefficients and
-exponents are strongly correlated), and warns on R-hat, effective sample size and
-divergences.
+:math:`m_0` is minus the logit-scale floor of the success rate (a prior from 1e-4 to
+0.9999 within one standard deviation); the scaled coefficients span :math:`e^{\pm 10}`;
+the exponents cover the range the grid fitters search; :math:`\theta_2 \le 1` keeps
+every Beta mean below 1, and :math:`\nu` is clipped to the range the likelihood can
+evaluate, as in the fit. :func:`joint_posterior` runs NUTS from the maximum-likelihood
+fit with a dense mass matrix started at its Laplace covariance
+(:func:`laplace_covariance`), and warns on R-hat, effective sample size and divergences.
+Draws and diagnostics are reported in the law's parameters.
 
 **Bootstrap.** :func:`bootstrap_joint` resamples problems (columns of the counts:
 every checkpoint's answers to a problem move together, so problem difficulty shared
@@ -68,15 +75,16 @@ def joint_model(logN, logD, checkpoint, n, c, multiplicity):
     import numpyro
     import numpyro.distributions as dist
 
-    E = numpyro.sample("E", dist.Normal(0.0, 10.0))
+    m0 = numpyro.sample("m0", dist.Normal(0.0, 10.0))
     log_A = numpyro.sample("log_A", dist.Normal(0.0, 5.0))
     log_B = numpyro.sample("log_B", dist.Normal(0.0, 5.0))
     alpha = numpyro.sample("alpha", dist.Uniform(0.01, 2.0))
     beta = numpyro.sample("beta", dist.Uniform(0.01, 2.0))
     theta2 = numpyro.sample("theta2", dist.Uniform(0.0, 1.0))
-    theta3 = numpyro.sample("theta3", dist.Normal(0.0, 10.0))
+    c3 = numpyro.sample("c3", dist.Normal(0.0, 10.0))
     theta4 = numpyro.sample("theta4", dist.Normal(0.0, 10.0))
-    u = jnp.stack([E, log_A, log_B, jnp.log(alpha), jnp.log(beta), jnp.log(theta2) - jnp.log1p(-theta2), theta3, theta4])
+    u = sites_to_u({"m0": m0, "log_A": log_A, "log_B": log_B, "alpha": alpha, "beta": beta, "theta2": theta2,
+                    "c3": c3, "theta4": theta4}, jnp)
     a, b, _ = beta_params(u, logN, logD)
     log_pmf = dist.BetaBinomial(a[checkpoint], b[checkpoint], n).log_prob(c)
     numpyro.factor("counts", jnp.sum(multiplicity * log_pmf))
@@ -92,14 +100,31 @@ def distinct_counts(n, c, w):
     return triples[:, 0].astype(np.int64), triples[:, 1], triples[:, 2], mult
 
 
-SITES = ("E", "log_A", "log_B", "alpha", "beta", "theta2", "theta3", "theta4")
+SITES = ("m0", "log_A", "log_B", "alpha", "beta", "theta2", "c3", "theta4")
 
 
-def _sites_to_u(s: dict):
-    """Unconstrained coordinates (last axis) from the model's sites."""
+def sites_to_u(s: dict, xp=np):
+    """The fit's coordinates ``u`` (last axis) from the model's sites: ``E = log theta2 - m0``,
+    ``theta3 = c3 - theta4 E``."""
     t2 = s["theta2"]
-    return np.stack([s["E"], s["log_A"], s["log_B"], np.log(s["alpha"]), np.log(s["beta"]), np.log(t2) - np.log1p(-t2),
-                     s["theta3"], s["theta4"]], -1)
+    E = xp.log(t2) - s["m0"]
+    return xp.stack([E, s["log_A"], s["log_B"], xp.log(s["alpha"]), xp.log(s["beta"]), xp.log(t2) - xp.log1p(-t2),
+                     s["c3"] - s["theta4"] * E, s["theta4"]], -1)
+
+
+def u_to_sites(u, xp=np) -> dict:
+    """Inverse of :func:`sites_to_u` (one point)."""
+    t2 = 1.0 / (1.0 + xp.exp(-u[5]))
+    return dict(zip(SITES, (xp.log(t2) - u[0], u[1], u[2], xp.exp(u[3]), xp.exp(u[4]), t2, u[6] + u[7] * u[0], u[7])))
+
+
+def _unconstrained(u):
+    """numpyro's unconstrained coordinates of the sites at ``u`` (``alpha, beta`` through
+    the logit of their Uniform(0.01, 2) interval, ``theta2`` through its logit)."""
+    s = u_to_sites(u, jnp)
+    scaled = lambda x: jnp.log(x - 0.01) - jnp.log(2.0 - x)
+    return jnp.stack([s["m0"], s["log_A"], s["log_B"], scaled(s["alpha"]), scaled(s["beta"]), u[5], s["c3"],
+                      s["theta4"]])
 
 
 def joint_posterior(data, *, ks=None, num_chains: int = 4, num_warmup: int = 1000, num_samples: int = 1000,
@@ -119,15 +144,15 @@ def joint_posterior(data, *, ks=None, num_chains: int = 4, num_warmup: int = 100
 def _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, rhat_max, progress_bar, result_type):
     logN, logD, n, c, w, scale = counts_arrays(counts)
     u = to_unconstrained(point.params, scale)
-    init = dict(zip(SITES, (u[0], u[1], u[2], np.clip(np.exp(u[3]), 0.011, 1.99), np.clip(np.exp(u[4]), 0.011, 1.99),
-                            np.clip(1.0 / (1.0 + np.exp(-u[5])), 1e-6, 1.0 - 1e-6), u[6], u[7])))
+    u = np.concatenate([u[:3], np.log(np.clip(np.exp(u[3:5]), 0.011, 1.99)), np.clip(u[5:6], -13.8, 13.8), u[6:]])
+    init = u_to_sites(u)
     args = tuple(jnp.asarray(a) for a in (logN, logD, *distinct_counts(n, c, w)))
-    mass = laplace_covariance(u, init, (logN, logD, n, c, w))
+    mass = laplace_covariance(u, (logN, logD, n, c, w))
     samples, divergences, seconds = run_nuts(joint_model, {k: jnp.asarray(v) for k, v in init.items()}, args,
                                              num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
                                              seed=seed, progress_bar=progress_bar, dense_mass=[SITES],
                                              inverse_mass_matrix={SITES: mass})
-    raw = to_params(_sites_to_u({k: np.asarray(v) for k, v in samples.items()}), scale)  # (chains, draws) each
+    raw = to_params(sites_to_u({k: np.asarray(v) for k, v in samples.items()}), scale)  # (chains, draws) each
     diagnostics = chain_diagnostics(raw)
     draws = pd.DataFrame({k: raw[k].reshape(-1) for k in JOINT_PARAMS})
     draws["chain"] = np.repeat(np.arange(num_chains), num_samples)
@@ -137,19 +162,18 @@ def _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, r
     return result_type(point, draws, diagnostics, divergences, seconds, "Beta-binomial counts")
 
 
-def laplace_covariance(u, init, arrays) -> np.ndarray:
+def laplace_covariance(u, arrays) -> np.ndarray:
     """The maximum-likelihood fit's inverse Hessian in numpyro's unconstrained coordinates
     of :func:`joint_model` (a starting mass matrix, so warm-up does not begin from the
     identity on parameters whose scales differ by orders of magnitude). Curvature is
-    floored at 1 per coordinate, so a direction the counts do not pin (a parameter at
+    floored at 1 per direction, so a direction the counts do not pin (a parameter at
     its bound) starts with unit scale."""
-    _, _, H = joint_derivatives(jnp.asarray(u), *(jnp.asarray(a) for a in arrays))
+    u = jnp.asarray(u)
+    _, _, H = joint_derivatives(u, *(jnp.asarray(a) for a in arrays))
     H = np.asarray(H) * float(np.sum(arrays[-1]))
     lam, vec = np.linalg.eigh(0.5 * (H + H.T))
     cov_u = (vec / np.maximum(lam, 1.0)) @ vec.T
-    # d z / d log(x) for x ~ Uniform(0.01, 2), z = logit((x - 0.01) / 1.99)
-    slope = lambda x: 1.99 * x / ((x - 0.01) * (2.0 - x))
-    jac = np.diag([1.0, 1.0, 1.0, slope(init["alpha"]), slope(init["beta"]), 1.0, 1.0, 1.0])
+    jac = np.asarray(jax.jacobian(_unconstrained)(u))
     return jac @ cov_u @ jac.T
 
 
