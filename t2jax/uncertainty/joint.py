@@ -195,7 +195,7 @@ def bootstrap_joint(data, n_resamples: int = 1000, *, seed: int = 0, resample: s
     """Bootstrap of ``t2-joint``: resample problems (default) or checkpoints (``"groups"``)
     with replacement and refit each resample; a :class:`~t2jax.uncertainty.BootstrapResult`
     whose ``weights`` are the problem (or checkpoint) multiplicities. ``chunk``: resamples
-    per vectorised block (default :func:`joint_chunk`); it does not change the numbers."""
+    per vectorised block (default :func:`joint_chunk`); another chunk size may change results at rounding level."""
     seed, n_resamples = check_seed(seed), check_count("n_resamples", n_resamples)
     if resample not in ("problems", "groups"):
         raise T2JaxError(f"t2-joint resamples 'problems' or 'groups' (checkpoints), not {resample!r}")
