@@ -11,7 +11,11 @@ pairs, and the 90% percentile intervals of N* and of the optimum's miss rate 1 -
 stages refitted) and ``t2-loss`` (task-loss runs, checkpoints resampled), scored against
 the same truth.
 
-    python benchmarks/bench_joint_calibration.py [--studies 100] [--resamples 200] [--beside 20] [--out FILE]
+With ``--posterior`` the t2-joint NUTS posterior (4 chains x 500 draws) is scored
+instead of its bootstrap.
+
+    python benchmarks/bench_joint_calibration.py [--studies 100] [--resamples 200] [--beside 20] [--posterior]
+                                                 [--out FILE]
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ def score(boot, law, truths):
 def run_law(law, samples, resamples, seed, truths):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if law == "t2-joint posterior":  # NUTS, 4 chains x (500 + 500)
+            post = t2jax.posterior(samples, law="t2-joint", num_chains=4, num_warmup=500, num_samples=500, seed=seed)
+            return {"failed": post.divergences, "budgets": score(post, "t2-joint", truths)}
         kw = {"resample": "groups"} if law == "t2-loss" else {}
         boot = t2jax.bootstrap(samples, law=law, n_resamples=resamples, seed=seed, **kw)
         return {"failed": boot.n_failed, "budgets": score(boot, law, truths)}
@@ -95,16 +102,18 @@ def main():
     ap.add_argument("--studies", type=int, default=100)
     ap.add_argument("--resamples", type=int, default=200)
     ap.add_argument("--beside", type=int, default=20, help="studies also scored with t2-beta and t2-loss")
+    ap.add_argument("--posterior", action="store_true", help="score the t2-joint NUTS posterior instead of its bootstrap")
     ap.add_argument("--out", help="write every study's scores as JSON")
     args = ap.parse_args()
     truths = truth_optima()
     for (ct, ci), t in zip(BUDGETS, truths):
         print(f"truth at C_train {ct:.3g}, C_inf {ci:.3g}: N* {t.N:.4g}, D* {t.D:.4g}, k* {t.k:.4g}, "
               f"miss rate {t.miss_rate:.3g}")
-    results, seconds = [], {"t2-joint": 0.0, "t2-beta": 0.0, "t2-loss": 0.0}
+    results, seconds = [], {"t2-joint": 0.0, "t2-joint posterior": 0.0, "t2-beta": 0.0, "t2-loss": 0.0}
     for seed in range(args.studies):
         samples = study(seed)
-        laws = ("t2-joint", "t2-beta", "t2-loss") if seed < args.beside else ("t2-joint",)
+        joint = "t2-joint posterior" if args.posterior else "t2-joint"
+        laws = (joint, "t2-beta", "t2-loss") if seed < args.beside else (joint,)
         row, start = {"seed": seed}, time.perf_counter()
         for law in laws:
             t = time.perf_counter()
@@ -115,12 +124,12 @@ def main():
                                             for law in laws)
               + f" ({time.perf_counter() - start:.0f} s)", flush=True)
     print(f"{args.studies} studies x {args.resamples} resamples, {int(LEVEL * 100)}% percentile intervals")
-    for law in ("t2-joint", "t2-beta", "t2-loss"):
+    for law in seconds:
         print("\n".join(summarise(results, law)))
         n = sum(law in r for r in results)
         if n:
-            print(f"  {law}: {seconds[law] / n:.1f} s per study (fit + bootstrap + allocation of every draw); "
-                  f"failed refits {sum(r[law]['failed'] for r in results if law in r)}")
+            print(f"  {law}: {seconds[law] / n:.1f} s per study (fit + draws + allocation of every draw); "
+                  f"failed refits (posterior: divergences) {sum(r[law]['failed'] for r in results if law in r)}")
     if args.out:
         with open(args.out, "w") as fh:
             json.dump({"budgets": BUDGETS, "level": LEVEL, "resamples": args.resamples, "studies": results}, fh,
