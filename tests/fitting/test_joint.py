@@ -119,3 +119,19 @@ def test_answer_nlls_anchor_the_loss_and_give_t2_approach_2(exact_study):
         t2jax.fit(exact, "t2-joint", answer_nll={"no-such-checkpoint": [1.0, 2.0]})
     with pytest.raises(t2jax.T2JaxError, match="at least 2 checkpoints"):
         t2jax.fit(exact, "t2-joint", answer_nll={"c0": [1.0, 2.0]})
+
+
+def test_answer_nll_inputs_are_checked():
+    import pandas as pd
+
+    from t2jax.fitting.anchored import answer_nll_means
+
+    labels = np.array(["a", "b", "c"])
+    with pytest.raises(t2jax.T2JaxError, match="needs columns 'checkpoint' and 'nll'; missing nll"):
+        answer_nll_means(pd.DataFrame({"checkpoint": ["a"], "loss": [1.0]}), labels)
+    with pytest.raises(t2jax.T2JaxError, match="checkpoint 'a' must be at least 2 finite values >= 0"):
+        answer_nll_means({"a": [1.0, np.nan], "b": [1.0, 2.0]}, labels)
+    with pytest.raises(t2jax.T2JaxError, match="checkpoint 'b' must be at least 2 finite values >= 0"):
+        answer_nll_means({"a": [1.0, 2.0], "b": [-1.0, 2.0]}, labels)
+    m, se, has = answer_nll_means(pd.DataFrame({"checkpoint": ["a", "a", "c", "c"], "nll": [1.0, 3.0, 2.0, 2.0]}), labels)
+    assert has.tolist() == [True, False, True] and m[0] == 2.0 and m[2] == 2.0 and se[0] == pytest.approx(1.0)
