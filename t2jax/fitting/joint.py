@@ -170,6 +170,7 @@ def seed(samples, arrays) -> jnp.ndarray:
     half = 0.5 / (n * w).sum(1)
     mu, nu = np.clip(mu, half, 1.0 - half), np.clip(np.where(bad, 1.0, nu), 0.05, 1e6)
     best, best_value = None, np.inf
+    nll, data = jax.jit(joint_nll), tuple(jnp.asarray(a) for a in (logN, logD, n, c, w))
     for theta2 in 1.0 - (1.0 - min(mu.max() * 1.02, 0.999)) * np.geomspace(1.0, 1e-3, 8):
         L = np.log(np.maximum(theta2 / mu - 1.0, 1e-12))
         shift = 0.1 - L.min()
@@ -179,7 +180,7 @@ def seed(samples, arrays) -> jnp.ndarray:
         t3, t4 = np.linalg.lstsq(np.stack([np.ones_like(L), L], 1), np.log(nu), rcond=None)[0]
         params = chin | {"E": chin["E"] - shift, "theta2": theta2, "theta3": t3, "theta4": t4}
         u = jnp.asarray(to_unconstrained(params, scale))
-        value = float(jax.jit(joint_nll)(u, *(jnp.asarray(a) for a in (logN, logD, n, c, w))))
+        value = float(nll(u, *data))
         if value < best_value:
             best, best_value = u, value
     if best is None:
