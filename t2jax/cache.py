@@ -4,6 +4,8 @@ The command line uses it by default, in :func:`default_cache_dir` (one folder pe
 and JAX version; ``T2JAX_CACHE_DIR`` moves it, ``T2JAX_CACHE_DIR=off`` — or ``0``,
 ``none`` — disables it). Library users opt in with :func:`enable_compilation_cache`:
 it sets JAX's global configuration, so importing t2jax never does it behind their back.
+The same folder keeps t2jax's traced programs (:mod:`t2jax.programs`), so a second
+run skips tracing as well as compilation.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Optional
+
+from t2jax.programs import set_store
 
 ENV = "T2JAX_CACHE_DIR"
 OFF = ("", "0", "off", "none", "false")
@@ -49,4 +53,5 @@ def enable_compilation_cache(path=None) -> Optional[Path]:
     jax.config.update("jax_compilation_cache_dir", os.fspath(folder))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    set_store(folder / "programs")  # traced programs too: a second run skips tracing
     return folder

@@ -20,7 +20,6 @@ as the inference budget buys, is reported beside for comparison.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Optional
 
 import jax
@@ -32,8 +31,9 @@ from t2jax.errors import T2JaxError, warn
 from t2jax.fitting.extrapolation import warn_extrapolation
 from t2jax.fitting.result import FitResult, FitWarning, checked_params
 from t2jax.laws.chinchilla import compute_optimal
-from t2jax.laws.registry import get_law, law_names
+from t2jax.laws.registry import builtin_law, get_law, law_names
 from t2jax.precision import x64
+from t2jax.programs import program
 from t2jax.validate import check_budget, check_count
 
 MIN_N = 1e5  # smallest model the search considers (parameters)
@@ -111,7 +111,7 @@ def whole_k(k, integer_k):
     return jnp.floor(k + 1e-9) if integer_k else k
 
 
-@functools.partial(jax.jit, static_argnames=("law", "integer_k", "n_grid"))
+@program(static_argnames=("law", "integer_k", "n_grid"), storable=builtin_law)
 def paper_optimum(params, law, C_train, C_inf, integer_k, n_grid):
     """Paper's-form optimum ``(N, D, k, log miss rate)`` of law ``law`` (a name) at
     ``params``: both budgets bind, so the search is over ``log N`` alone. For whole k,
@@ -147,7 +147,7 @@ def paper_optimum(params, law, C_train, C_inf, integer_k, n_grid):
     return Ns[best], C_train / (6.0 * Ns[best]), ks[best], -vs[best]
 
 
-@functools.partial(jax.jit, static_argnames=("law", "integer_k", "n_grid"))
+@program(static_argnames=("law", "integer_k", "n_grid"), storable=builtin_law)
 def deployment_optimum(params, law, C, TQ, integer_k, n_grid):
     """Deployment-form optimum ``(N, D, k, log miss rate)``: one budget
     ``6ND + 2NkTQ = C``, searched over ``log N`` and the training share."""

@@ -24,7 +24,6 @@ reach inside it is an error that says the best value reachable.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Mapping, Optional, Union
 
 import jax
@@ -37,11 +36,12 @@ from t2jax.errors import T2JaxError
 from t2jax.fitting.extrapolation import warn_extrapolation
 from t2jax.fitting.result import FitResult
 from t2jax.laws.law import Law
-from t2jax.laws.registry import get_law, law_names
+from t2jax.laws.registry import builtin_law, get_law, law_names
 from t2jax.precision import x64
-from t2jax.validate import check_budget, check_level
+from t2jax.programs import program
 from t2jax.uncertainty.derived import param_arrays
 from t2jax.uncertainty.intervals import percentile_interval
+from t2jax.validate import check_budget, check_level
 
 N_RANGE = (1e5, 1e16)  #: parameters searched
 D_RANGE = (1.0, 1e20)  #: training tokens searched
@@ -86,7 +86,7 @@ def _k_of(x, integer_k):
     return jnp.floor(k + 1e-9) if integer_k else k
 
 
-@functools.partial(jax.jit, static_argnames=("law", "with_k", "integer_k", "n_grid"))
+@program(static_argnames=("law", "with_k", "integer_k", "n_grid"), storable=builtin_law)
 def target_optimum(params, law, target, inference_tokens, max_k, with_k, integer_k, n_grid):
     """Least-cost ``(N, D, k)`` reaching ``target``: cost ``6ND + 2 N k T`` with
     ``T = inference_tokens`` (k fixed at 1 when ``with_k`` is false; for a loss law k is
@@ -114,7 +114,7 @@ def target_optimum(params, law, target, inference_tokens, max_k, with_k, integer
     return point(x)
 
 
-@functools.partial(jax.jit, static_argnames=("law", "n_grid"))
+@program(static_argnames=("law", "n_grid"), storable=builtin_law)
 def best_reachable(params, law, max_k, n_grid=512):
     """The best quality inside the search box: the least loss, or the largest pass@k
     (``k <= max_k``)."""

@@ -29,11 +29,18 @@ import numpy as np
 import pandas as pd
 
 from t2jax.errors import T2JaxError
-from t2jax.fitting.joint import THETA2_BOUND, beta_params, counts_arrays, fit_joint, joint_derivatives
-from t2jax.fitting.joint import to_unconstrained
+from t2jax.fitting.joint import (
+    THETA2_BOUND,
+    beta_params,
+    counts_arrays,
+    fit_joint,
+    joint_derivatives,
+    to_unconstrained,
+)
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult
 from t2jax.precision import x64
+from t2jax.programs import program
 
 
 def answer_nll_means(answer_nll, checkpoints) -> tuple:
@@ -92,7 +99,7 @@ def anchored_derivatives(v, logN, logD, n, c, w, m, se, has):
     return f + a(v), jax.grad(model)(v) + jax.grad(a)(v), jax.hessian(model)(v) + jax.hessian(a)(v)
 
 
-@jax.jit
+@program
 def _refine(v0, logN, logD, n, c, w, m, se, has):
     value = lambda v, *args: anchored_derivatives(v, *args)[0]
     return minimize(value, v0, logN, logD, n, c, w, m, se, has, max_iter=300, derivatives=anchored_derivatives)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -18,6 +17,7 @@ from t2jax.laws.beta_links import link_ab, link_covariates
 from t2jax.laws.chinchilla import CHINCHILLA
 from t2jax.laws.law import Law
 from t2jax.precision import x64
+from t2jax.programs import program
 
 
 def _nll(coef, z, n, c, w):
@@ -26,7 +26,7 @@ def _nll(coef, z, n, c, w):
     return -jnp.sum(w * ll) / jnp.sum(w)
 
 
-@jax.jit
+@program
 def _fit_links(z, n, c, w):
     """Links from a pooled Beta-binomial start; ``z`` must be centred."""
     pooled, _, _, _ = fit_beta_binomial_arrays(n.ravel(), c.ravel(), w.ravel())

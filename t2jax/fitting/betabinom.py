@@ -22,6 +22,7 @@ from t2jax.errors import T2JaxError
 from t2jax.fitting.newton import minimize
 from t2jax.laws.beta import beta_binomial_loglik, beta_pass_at_k, beta_power_law
 from t2jax.precision import x64
+from t2jax.programs import program
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +65,7 @@ def _start(n, c, w):
     return jnp.log(jnp.stack([mean * conc, (1 - mean) * conc]))
 
 
-@jax.jit
+@program
 def fit_beta_binomial_arrays(n, c, w):
     """Batched-friendly core: ``(log a, log b)``, NLL, converged, Hessian of the total NLL."""
     res = minimize(negative_log_likelihood, _start(n, c, w), n, c, w)

@@ -20,8 +20,6 @@ Every function takes per-run weights ``w``, so the point fits and the batched bo
 
 from __future__ import annotations
 
-import functools
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -37,6 +35,7 @@ from t2jax.fitting.problem import make_problem, raw_params
 from t2jax.fitting.result import FitResult
 from t2jax.laws.law import Law
 from t2jax.laws.power_sum import features, log_predict
+from t2jax.programs import program
 from t2jax.validate import check_count, check_positive
 
 DEFAULT_BOUNDS = (0.02, 2.0)
@@ -146,7 +145,7 @@ def quick_refine_sse(X, y, w, theta0, max_iter: int = 30):
     return coef, res.x[m:], res.value, ok
 
 
-@functools.partial(jax.jit, static_argnames=("n_starts",))
+@program(static_argnames=("n_starts",))
 def fit_sse(X, y, w, grids, n_starts):
     thetas, valid = grid_starts(X, y, w, grids, n_starts)
     return refine_sse(X, y, w, thetas, valid)
@@ -191,7 +190,7 @@ def refine_huber(X, y, w, p0s, valid, delta, log_space, max_iter: int = 200):
     return runs.x[best], runs.value[best] * delta, runs.converged[best]
 
 
-@functools.partial(jax.jit, static_argnames=("n_starts", "log_space"))
+@program(static_argnames=("n_starts", "log_space"))
 def fit_huber(X, y, w, grids, delta, n_starts, log_space):
     """Grid seeds, then Newton on the exact objective from each."""
     p0s, valid = huber_starts(X, y, w, grids, delta, n_starts, log_space)

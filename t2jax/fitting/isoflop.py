@@ -12,7 +12,6 @@ Approach-2 bias (arXiv 2603.22339) is visible.
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -21,9 +20,10 @@ from t2jax.errors import T2JaxError
 from t2jax.fitting.result import FitResult
 from t2jax.laws.chinchilla import optimal_exponents
 from t2jax.precision import x64
+from t2jax.programs import program
 
 
-@jax.jit
+@program
 def _parabola_minima(x, loss, masks):
     """Per-group weighted quadratic fits; returns (x at minimum, loss there, curvature)."""
     V = jnp.stack([jnp.ones_like(x), x, x * x], axis=1)  # (n, 3)

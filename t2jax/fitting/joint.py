@@ -20,16 +20,17 @@ import jax.numpy as jnp
 import numpy as np
 
 from t2jax.data.passk_table import PassKTable
-from t2jax.errors import T2JaxError
-from t2jax.fitting.newton import minimize
-from t2jax.fitting.result import FitResult
 from t2jax.data.runs import Runs
 from t2jax.data.samples import Samples
+from t2jax.errors import T2JaxError
 from t2jax.fitting.betabinom import fit_beta_binomial_arrays
 from t2jax.fitting.engine import fit_power_law
+from t2jax.fitting.newton import minimize
+from t2jax.fitting.result import FitResult
 from t2jax.laws.chinchilla import CHINCHILLA
 from t2jax.laws.joint import JOINT_PARAMS
 from t2jax.precision import x64
+from t2jax.programs import program
 
 THETA2_BOUND = 1.0 - 1e-6  # theta2 above this is reported at its bound (1)
 #: Range of log concentration the likelihood evaluates: beyond ~1e8 the Beta-binomial
@@ -133,7 +134,7 @@ def starts(u0):
     return jnp.stack([u0] + moved)
 
 
-@jax.jit
+@program
 def refine(u0s, logN, logD, n, c, w):
     """Newton from each start; the best optimum."""
     runs = jax.vmap(lambda u: minimize(joint_nll, u, logN, logD, n, c, w, max_iter=300,
@@ -143,7 +144,7 @@ def refine(u0s, logN, logD, n, c, w):
     return runs.x[best], runs.value[best], runs.converged[best]
 
 
-@jax.jit
+@program
 def _per_checkpoint(n, c, w):
     """Beta-binomial MLE ``(mu, nu)`` of each checkpoint's counts."""
     x = jax.vmap(lambda n_, c_, w_: fit_beta_binomial_arrays(n_, c_, w_)[0])(n, c, w)

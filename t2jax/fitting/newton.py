@@ -16,6 +16,7 @@ from typing import Callable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
+from jax import export
 
 STALL_FACTOR = 1e4
 
@@ -27,6 +28,9 @@ class NewtonResult(NamedTuple):
     iterations: jax.Array
     converged: jax.Array
 
+
+# programs that return it can be stored between runs (t2jax.programs)
+export.register_namedtuple_serialization(NewtonResult, serialized_name="t2jax.NewtonResult")
 
 def minimize(
     f: Callable,

@@ -28,6 +28,7 @@ from t2jax.laws.beta import beta_pass_at_k
 from t2jax.laws.chinchilla import CHINCHILLA
 from t2jax.laws.t2 import THETA, t2_beta_accuracy_from_loss
 from t2jax.precision import x64
+from t2jax.programs import program
 
 
 def _curve_sse(log_ab, ks, acc):
@@ -66,7 +67,7 @@ def stage2_sse(theta, L, ks, acc, w):
     return jnp.sum(w * (pred - acc) ** 2)
 
 
-@jax.jit
+@program
 def fit_theta(L, ks, acc, w):
     """Stage 2: ``theta`` from fitted losses ``L`` (checkpoints) and pass@k ``acc`` (checkpoints x ks)."""
     mu, nu = _per_checkpoint_beta(ks, acc)

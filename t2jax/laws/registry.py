@@ -41,10 +41,17 @@ def law_names(*, data: Optional[str] = None, accuracy: Optional[bool] = None) ->
     )
 
 
+def builtin_law(law, **_) -> bool:
+    """Whether ``law`` (a name) is one of t2jax's own laws, not one registered by a user
+    (whose code a stored program's key does not cover: :mod:`t2jax.programs`)."""
+    return isinstance(law, str) and LAWS.get(law) in BUILTIN
+
+
 def method_names() -> tuple[str, ...]:
     """Every fitting method some registered law accepts, in first-seen order."""
     return tuple(dict.fromkeys(m for law in LAWS.values() for m in law.methods))
 
 
-for _law in (CHINCHILLA, T2_LOSS, T2_BETA, T2_JOINT, BETA_ND, BETA_LOSS):
+BUILTIN = (CHINCHILLA, T2_LOSS, T2_BETA, T2_JOINT, BETA_ND, BETA_LOSS)
+for _law in BUILTIN:
     register(_law)

@@ -36,7 +36,6 @@ by Newton from the maximum-likelihood fit, all resamples in one vmapped program.
 
 from __future__ import annotations
 
-import functools
 import time
 
 import jax
@@ -46,12 +45,21 @@ import pandas as pd
 
 from t2jax.data.passk_table import as_table
 from t2jax.errors import T2JaxError, warn
-from t2jax.fitting.joint import beta_params, counts_arrays, fit_joint, joint_counts, joint_derivatives, joint_nll
-from t2jax.fitting.joint import to_params, to_unconstrained
+from t2jax.fitting.joint import (
+    beta_params,
+    counts_arrays,
+    fit_joint,
+    joint_counts,
+    joint_derivatives,
+    joint_nll,
+    to_params,
+    to_unconstrained,
+)
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitWarning
 from t2jax.laws.joint import JOINT_PARAMS
 from t2jax.precision import x64
+from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows
 from t2jax.uncertainty.nuts import chain_diagnostics, diagnostic_problems, run_nuts
 from t2jax.uncertainty.resample import point_weights
@@ -177,7 +185,7 @@ def laplace_covariance(u, arrays) -> np.ndarray:
     return jac @ cov_u @ jac.T
 
 
-@functools.partial(jax.jit, static_argnames=("chunk", "max_iter"))
+@program(static_argnames=("chunk", "max_iter"))
 def joint_refits(u0, logN, logD, n, c, observed, row_weights, column_weights, chunk: int, max_iter: int = 200):
     """Newton from ``u0`` on every resample: checkpoint weights ``(R, J)`` times problem
     weights ``(R, P)``, ``chunk`` resamples at a time."""

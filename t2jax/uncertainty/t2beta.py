@@ -15,21 +15,22 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from t2jax.errors import warn
 from t2jax.data.passk_table import as_table
 from t2jax.data.runs import Runs
+from t2jax.errors import warn
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitWarning, with_extras
 from t2jax.fitting.t2beta import default_stage1_loss, fit_t2_beta, stage2_sse
 from t2jax.laws.chinchilla import CHINCHILLA, chinchilla_loss
 from t2jax.laws.t2 import THETA
 from t2jax.precision import x64
+from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows
 from t2jax.uncertainty.bootstrap import BootstrapResult, bootstrap
 from t2jax.uncertainty.resample import resample_weights
 
 
-@jax.jit
+@program
 def _theta_batch(L, ks, acc, W, theta0):
     """Stage-2 refits, in chunks so a slow resample holds up only its own chunk."""
     one = lambda l, w: minimize(stage2_sse, theta0, l, ks, acc, w[:, None], max_iter=500)
