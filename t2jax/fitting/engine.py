@@ -236,6 +236,24 @@ def power_law_result(method, law: Law, prob, coef, theta, value, converged, boun
     )
 
 
+#: Point fits pad their runs to a power of two (at least this many), so datasets of
+#: similar size share one compiled and stored program (:mod:`t2jax.programs`).
+PAD_MIN = 32
+
+
+def pad_rows(X, y, w):
+    """Rows up to the next power of two, each with weight 0, so every weighted sum is
+    unchanged; padded covariates are the columns' geometric means and padded losses the
+    mean loss, which also keeps :func:`seed_log_coef`'s (unweighted) scales."""
+    n = int(y.shape[0])
+    extra = max(PAD_MIN, 1 << (n - 1).bit_length()) - n
+    if extra <= 0:
+        return X, y, w
+    geo = jnp.exp(jnp.mean(jnp.log(X), 0))
+    return (jnp.concatenate([X, jnp.broadcast_to(geo, (extra, X.shape[1]))]),
+            jnp.concatenate([y, jnp.full(extra, jnp.mean(y))]), jnp.concatenate([w, jnp.zeros(extra, w.dtype)]))
+
+
 def fit_power_law(runs: Runs, law: Law, method: str, *, loss: str = "squared", delta: float = 1e-3,
                   resolution=None, bounds=DEFAULT_BOUNDS, n_starts=None, weights=None) -> FitResult:
     """Grid starts, exact Newton refinement, result: ``method="varpro"`` minimises squared
@@ -247,6 +265,7 @@ def fit_power_law(runs: Runs, law: Law, method: str, *, loss: str = "squared", d
     if method == "approach3" or loss == "huber":
         delta = check_positive("delta (the Huber threshold)", delta)
     prob, X, y, w, grids = fit_inputs(runs, law, method, weights, resolution, bounds)
+    X, y, w = pad_rows(X, y, w)
     if method == "varpro" and loss == "squared":
         coef, theta, value, converged = fit_sse(X, y, w, grids, n_starts)
         extras = {"loss": loss}

@@ -24,12 +24,16 @@ def isoflop_figure(runs: Runs, fits: list[FitResult], path) -> None:
     ax.scatter(runs.N[~has], runs.loss[~has], s=8, c="0.7", label="off-curve runs")
     surfaces = [f for f in fits if f.law == "chinchilla"]
     styles = ["-", "--", ":"]
-    for c, colour in zip(budgets, colours):
+    if budgets.size:  # every budget's curve in one evaluation per surface
+        lo = np.array([runs.N[runs.budget == c].min() for c in budgets]) / 1.5
+        hi = np.array([runs.N[runs.budget == c].max() for c in budgets]) * 1.5
+        N_curve = np.geomspace(lo, hi, 100, axis=1)
+        curves = [f.predict(N_curve, budgets[:, None] / (6 * N_curve)) for f in surfaces]
+    for i, (c, colour) in enumerate(zip(budgets, colours)):
         pick = runs.budget == c
         ax.scatter(runs.N[pick], runs.loss[pick], s=12, color=colour)
-        N = np.geomspace(runs.N[pick].min() / 1.5, runs.N[pick].max() * 1.5, 100)
-        for f, ls in zip(surfaces, styles):
-            ax.plot(N, f.predict(N, c / (6 * N)), ls, color=colour, lw=1)
+        for curve, ls in zip(curves, styles):
+            ax.plot(N_curve[i], curve[i], ls, color=colour, lw=1)
     ax.set(xscale="log", xlabel="parameters N", ylabel="loss", title="IsoFLOP curves: data and fitted surfaces")
     for f, ls in zip(surfaces, styles):
         ax.plot([], [], ls, color="k", label=f.method)
@@ -56,10 +60,12 @@ def passk_figure(ks, observed, fits: dict, N, D, labels, path) -> None:
     fig, ax = plt.subplots(figsize=(6.5, 4.8))
     colours = plt.cm.plasma(np.linspace(0, 0.85, len(N)))
     styles = ["-", "--", ":"]
+    N, D = np.asarray(N, float)[:, None], np.asarray(D, float)[:, None]
+    curves = [f.accuracy(N, D, k_dense[None, :]) for f in fits.values()]  # one evaluation per law
     for i, colour in enumerate(colours):
         ax.scatter(ks, observed[i], color=colour, s=14, label=labels[i])
-        for (name, f), ls in zip(fits.items(), styles):
-            ax.plot(k_dense, f.accuracy(N[i], D[i], k_dense), ls, color=colour, lw=1)
+        for curve, ls in zip(curves, styles):
+            ax.plot(k_dense, curve[i], ls, color=colour, lw=1)
     for (name, _), ls in zip(fits.items(), styles):
         ax.plot([], [], ls, color="k", label=name)
     ax.set(xscale="log", yscale="log", xlabel="samples per question k", ylabel="pass@k", title="pass@k: data and fitted T² laws")

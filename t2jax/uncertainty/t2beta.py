@@ -3,7 +3,8 @@
 Stage 1 (the Chinchilla surface of the per-checkpoint loss) is linear given its
 exponents, so it goes through the batched VarPro engine. Stage 2 has no such
 structure: every resample's ``theta`` is refined by damped Newton from the
-point fit's ``theta`` (the structured solution), all resamples in one vmapped batch.
+point fit's ``theta`` (the structured solution): a capped bulk pass over all
+resamples in wide vmapped chunks, then the few stragglers with the full budget.
 """
 
 from __future__ import annotations
@@ -18,23 +19,37 @@ import numpy as np
 from t2jax.data.passk_table import as_table
 from t2jax.data.runs import Runs
 from t2jax.errors import warn
-from t2jax.fitting.newton import minimize
+from t2jax.fitting.newton import NewtonResult, minimize
 from t2jax.fitting.result import FitWarning, with_extras
 from t2jax.fitting.t2beta import default_stage1_loss, fit_t2_beta, stage2_sse
 from t2jax.laws.chinchilla import CHINCHILLA, chinchilla_loss
 from t2jax.laws.t2 import THETA
 from t2jax.precision import x64
 from t2jax.programs import program
-from t2jax.uncertainty.batched import map_rows
+from t2jax.uncertainty.batched import map_rows, on_subset, retry_chunk
 from t2jax.uncertainty.bootstrap import BootstrapResult, bootstrap
 from t2jax.uncertainty.resample import resample_weights
 
 
-@program
-def _theta_batch(L, ks, acc, W, theta0):
-    """Stage-2 refits, in chunks so a slow resample holds up only its own chunk."""
-    one = lambda l, w: minimize(stage2_sse, theta0, l, ks, acc, w[:, None], max_iter=500)
-    return map_rows(one, (L, W), chunk=8)
+QUICK_ITERATIONS, QUICK_CHUNK = 30, 64  #: the bulk pass: most resamples converge within it
+
+
+@program(static_argnames=("max_iter", "chunk"))
+def theta_refits(L, ks, acc, W, theta0s, max_iter: int, chunk: int):
+    """Stage-2 Newton from ``theta0s`` (a row per resample), ``chunk`` resamples at a time."""
+    one = lambda l, w, t: minimize(stage2_sse, t, l, ks, acc, w[:, None], max_iter=max_iter)
+    return map_rows(one, (L, W, theta0s), chunk=chunk)
+
+
+def staged_theta(L, ks, acc, W, theta0) -> NewtonResult:
+    """Every resample's stage 2 from the point fit's ``theta``: a bulk pass of
+    ``QUICK_ITERATIONS`` in wide chunks (a chunk waits for its slowest row, so the pass
+    is capped), then the unconverged few continue from where they stopped, with the
+    full budget, in small chunks (:func:`~t2jax.uncertainty.batched.retry_chunk`)."""
+    starts = jnp.broadcast_to(theta0, (W.shape[0], theta0.size))
+    quick = theta_refits(L, ks, acc, W, starts, QUICK_ITERATIONS, QUICK_CHUNK)
+    rest = lambda l, w, t: theta_refits(l, ks, acc, w, t, 500, retry_chunk(w.shape[0]))
+    return NewtonResult(*on_subset(rest, ~np.asarray(quick.converged), tuple(quick), L, W, quick.x))
 
 
 @x64
@@ -57,7 +72,7 @@ def bootstrap_t2_beta(N, D, ks, acc, n_resamples: int = 1000, *, stage1_loss=Non
     params = {k: jnp.asarray(stage1.draws[k].to_numpy()) for k in names}
     L = jax.vmap(lambda p: chinchilla_loss(p, jnp.asarray(N), jnp.asarray(D)))(params)
     theta0 = jnp.asarray([point.params[t] for t in THETA])
-    res = _theta_batch(L, jnp.asarray(ks), jnp.asarray(acc), jnp.asarray(W), theta0)
+    res = staged_theta(L, jnp.asarray(ks), jnp.asarray(acc), jnp.asarray(W), theta0)
     draws = stage1.draws[names].copy()
     for i, name in enumerate(THETA):
         draws[name] = np.asarray(res.x[:, i])
