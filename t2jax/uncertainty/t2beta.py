@@ -31,7 +31,7 @@ from t2jax.uncertainty.bootstrap import BootstrapResult, bootstrap
 from t2jax.uncertainty.resample import resample_weights
 
 
-QUICK_ITERATIONS, QUICK_CHUNK = 30, 64  #: the bulk pass: most resamples converge within it
+QUICK_ITERATIONS = 30  #: the bulk pass: most well-posed resamples converge within it
 
 
 @program(static_argnames=("max_iter", "chunk"))
@@ -43,11 +43,12 @@ def theta_refits(L, ks, acc, W, theta0s, max_iter: int, chunk: int):
 
 def staged_theta(L, ks, acc, W, theta0) -> NewtonResult:
     """Every resample's stage 2 from the point fit's ``theta``: a bulk pass of
-    ``QUICK_ITERATIONS`` in wide chunks (a chunk waits for its slowest row, so the pass
-    is capped), then the unconverged few continue from where they stopped, with the
-    full budget, in small chunks (:func:`~t2jax.uncertainty.batched.retry_chunk`)."""
+    ``QUICK_ITERATIONS`` (a vmapped chunk waits for its slowest row, so the pass is
+    capped), then the unconverged few continue from where they stopped with the full
+    budget. Chunks are :func:`~t2jax.uncertainty.batched.retry_chunk`: 8 rows on CPU
+    (results bitwise independent of blocking), wide on accelerators."""
     starts = jnp.broadcast_to(theta0, (W.shape[0], theta0.size))
-    quick = theta_refits(L, ks, acc, W, starts, QUICK_ITERATIONS, QUICK_CHUNK)
+    quick = theta_refits(L, ks, acc, W, starts, QUICK_ITERATIONS, retry_chunk(W.shape[0]))
     rest = lambda l, w, t: theta_refits(l, ks, acc, w, t, 500, retry_chunk(w.shape[0]))
     return NewtonResult(*on_subset(rest, ~np.asarray(quick.converged), tuple(quick), L, W, quick.x))
 
