@@ -148,5 +148,4 @@ def program(fn: Optional[Callable] = None, *, static_argnames=(), storable: Opti
             call = loaded[key] = jax.jit(exported.call)
         return call(*jax.tree_util.tree_unflatten(treedef, leaves))
 
-    wrapper.jitted = jitted
     return wrapper

@@ -154,3 +154,27 @@ def test_padded_fit_equals_the_unpadded_fit(monkeypatch):
     for name in plain.params:
         assert padded.params[name] == pytest.approx(plain.params[name], rel=1e-9)
     assert padded.n_points == plain.n_points == len(runs)
+
+
+def test_a_program_that_cannot_be_exported_runs_plainly_and_is_listed(tmp_path):
+    """An output type export cannot serialise: the call still returns the jitted result,
+    and UNSTORED names the program and why."""
+    from typing import NamedTuple
+
+    class Pair(NamedTuple):
+        a: jax.Array
+        b: jax.Array
+
+    def doubled(x):
+        return Pair(x * 2.0, x + 1.0)
+
+    prog = programs.program(doubled)
+    programs.set_store(tmp_path)
+    try:
+        out = prog(jax.numpy.arange(3.0))
+    finally:
+        programs.set_store(None)
+    np.testing.assert_array_equal(np.asarray(out.a), [0.0, 2.0, 4.0])
+    name = f"{doubled.__module__}.{doubled.__qualname__}"
+    assert name in programs.UNSTORED and programs.UNSTORED.pop(name)
+    assert not list(tmp_path.glob(f"*{programs.SUFFIX}"))

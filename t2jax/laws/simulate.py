@@ -10,10 +10,11 @@ from typing import Optional
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import betainc, betaln
+from jax.scipy.special import betainc
 
 from t2jax.data.runs import Runs
 from t2jax.data.samples import Samples
+from t2jax.laws.beta import betaln
 from t2jax.laws.chinchilla import chinchilla_loss, compute_optimal
 from t2jax.laws.t2 import THETA, beta_mean_concentration, t2_beta_accuracy
 from t2jax.precision import x64
