@@ -21,7 +21,7 @@ from scipy.special import betaln
 
 from t2jax.allocation import allocate, allocation_intervals, target_accuracy_allocation
 from t2jax.fitting.result import FitResult
-from t2jax.laws.simulate import T2_TRUTH
+from t2jax.families.t2_beta.simulate import T2_TRUTH
 
 
 def numpy_paper(p, C_train, C_inf, points):

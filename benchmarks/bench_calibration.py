@@ -22,8 +22,8 @@ from common import device_line
 from t2jax.allocation import allocate, allocation_draws
 from t2jax.data.runs import Runs
 from t2jax.fitting.result import FitResult
-from t2jax.laws.simulate import synthetic_t2
-from t2jax.laws.t2 import T2_LOSS, t2_loss
+from t2jax.families.t2_beta.simulate import synthetic_t2
+from t2jax.families.power_sum.laws import T2_LOSS, t2_loss
 from t2jax.uncertainty import bootstrap
 
 TRUTH = {"E": 0.3, "A": 80.0, "B": 300.0, "G": 2.0, "alpha": 0.3, "beta": 0.25, "gamma": 0.5}

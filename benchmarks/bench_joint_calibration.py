@@ -31,8 +31,8 @@ from common import device_line
 
 import t2jax
 from t2jax.allocation import allocation_draws
-from t2jax.laws.joint import from_t2_beta
-from t2jax.laws.simulate import T2_TRUTH
+from t2jax.families.t2_joint.laws import from_t2_beta
+from t2jax.families.t2_beta.simulate import T2_TRUTH
 
 TRUTH = from_t2_beta(T2_TRUTH)
 BUDGETS = ((2.56e19, 2e9), (1e21, 1e11))  # the second: accuracy 1 - 3.6e-11 at the true optimum

@@ -2,12 +2,15 @@
 
 The pipeline, one sub-package per stage; each stage imports only the stages before it::
 
-    data -> laws -> fitting -> uncertainty -> allocation -> report
+    data -> laws -> fitting -> uncertainty -> families -> allocation -> report
 
 * ``data``: training runs, repeated-sampling counts, the pass@k estimator and table.
-* ``laws``: one :class:`Law` type, the registry every stage reads, synthetic studies.
-* ``fitting``: :func:`fit` over the power-law engine and the T² fitters; backtests.
-* ``uncertainty``: batched bootstrap refits, numpyro posteriors, intervals.
+* ``laws``: the :class:`Law` type, the :class:`Family` protocol, the registry (the one
+  dispatch table), shared formulas.
+* ``fitting``: :func:`fit` and the engines families share (grid, NNLS, Newton); backtests.
+* ``uncertainty``: the one batched refit driver, :func:`bootstrap`, :func:`posterior`, intervals.
+* ``families``: one folder per law family (its laws, fit, refit kernel, numpyro model),
+  registered on import: power sums, T² Approach 2, Beta links, the joint model.
 * ``allocation``: the best (N, D, k) under budgets, for a fit or for every draw.
 * ``report``: figures and the demo; :mod:`t2jax.cli` is the command line.
 
@@ -46,47 +49,42 @@ from t2jax.data import (
     task_runs,
 )
 from t2jax.errors import T2JaxError
-from t2jax.fitting import (
-    BetaBinomialFit,
-    FitResult,
-    FitWarning,
-    approach3,
-    backtest,
-    fit,
-    fit_beta_binomial,
-    fit_beta_link,
-    fit_t2,
-    fit_t2_beta,
-    isoflop,
-    varpro,
-)
+from t2jax.fitting import BetaBinomialFit, FitResult, FitWarning, backtest, fit, fit_beta_binomial, fit_t2
 from t2jax.laws import (
-    CHINCHILLA,
+    FAMILIES,
     LAWS,
-    T2_BETA,
-    T2_LOSS,
+    Family,
     Law,
     PowerSum,
+    family_of,
     get_law,
     law_names,
     power_sum_law,
     register,
+    register_family,
+)
+from t2jax import families, laws
+from t2jax.families import (
+    CHINCHILLA,
+    T2_BETA,
+    T2_JOINT,
+    T2_LOSS,
+    T2_TRUTH,
+    approach3,
+    fit_beta_link,
+    fit_t2_beta,
+    isoflop,
     synthetic_isoflop_runs,
     synthetic_t2,
+    varpro,
 )
-from t2jax import laws
 from t2jax.precision import x64
-from t2jax.uncertainty import (
-    BootstrapResult,
-    PosteriorResult,
-    bootstrap,
-    bootstrap_t2_beta,
-    compute_optimal_intervals,
-    posterior,
-)
+from t2jax.families import bootstrap_t2_beta
+from t2jax.uncertainty import BootstrapResult, PosteriorResult, bootstrap, compute_optimal_intervals, posterior
 
 # Top-level numerical functions compute in float64 whatever the caller's JAX setting and
-# return NumPy; the jit-able jnp versions (for use inside traced code) live in t2jax.laws.
+# return NumPy; the jit-able jnp versions (for use inside traced code) live in t2jax.laws (shared
+# formulas) and t2jax.families (each family's laws).
 beta_pass_at_k = x64(laws.beta_pass_at_k)
 chinchilla_loss = x64(laws.chinchilla_loss)
 compute_optimal = x64(laws.compute_optimal)
@@ -105,7 +103,7 @@ def __getattr__(name):
 
 __all__ = [
     "Allocation", "BetaBinomialFit", "BootstrapResult", "CHINCHILLA", "CHINCHILLA_BUDGETS", "FitResult", "FitWarning",
-    "LAWS", "Law", "PassKTable", "PosteriorResult", "PowerSum", "Runs", "Samples", "T2JaxError", "T2_BETA", "T2_LOSS",
+    "FAMILIES", "Family", "LAWS", "Law", "T2_JOINT", "T2_TRUTH", "family_of", "register_family", "PassKTable", "PosteriorResult", "PowerSum", "Runs", "Samples", "T2JaxError", "T2_BETA", "T2_LOSS",
     "allocate", "allocation_draws", "allocation_intervals", "approach3", "backtest", "beta_pass_at_k", "bootstrap",
     "bootstrap_t2_beta", "chinchilla_loss", "compute_optimal", "compute_optimal_intervals", "enable_compilation_cache", "fit",
     "fit_allocation_intervals", "fit_beta_binomial", "fit_beta_link", "fit_t2", "fit_t2_beta", "frontier",

@@ -88,10 +88,13 @@ def _load(args, law):
 
 
 def _answer_nll(args, law):
+    import inspect
+
     from t2jax.data import read_table
     from t2jax.errors import T2JaxError
+    from t2jax.laws.registry import family_of
 
-    if law.family != "t2-joint":
+    if "answer_nll" not in inspect.signature(family_of(law).fit_counts).parameters:
         raise T2JaxError(f"--answer-nll anchors the t2-joint model's loss; law '{law.name}' does not take it")
     if args.bootstrap or args.bayes:
         raise T2JaxError("--answer-nll fits have no bootstrap or posterior yet; drop --bootstrap/--bayes")
@@ -136,10 +139,12 @@ def _fit(args) -> int:
     result = t2jax.fit(data, law, args.method, **kw, **options)
     extra = {}
     if args.bootstrap:
-        boot = t2jax.bootstrap(data, args.method, args.bootstrap, seed=args.seed, resample=args.resample, law=law, **kw)
+        boot = t2jax.bootstrap(data, args.method, args.bootstrap, seed=args.seed, resample=args.resample, law=law,
+                               point=result, **kw)
         extra["bootstrap"] = boot.to_dict(args.level)
     if args.bayes:
-        extra["posterior"] = t2jax.posterior(data, law=law, method=args.method, seed=args.seed, **kw).to_dict(args.level, seed=args.seed)
+        post = t2jax.posterior(data, law=law, method=args.method, seed=args.seed, point=result, **kw)
+        extra["posterior"] = post.to_dict(args.level, seed=args.seed)
     out = result.to_dict() | extra
     if args.json:
         emit_json(out)
@@ -219,8 +224,9 @@ def _allocate(args) -> int:
                                             integer_k=args.integer_k)
     if tables:
         out["intervals"] = {name: table.to_dict(orient="index") for name, table in tables.items()}
-        out["p_beats_chinchilla"] = {name: t2jax.p_beats_baseline(draws, fit.law, result)
-                                     for name, draws in t2jax.draw_tables(fit).items()}
+        if result.baseline is not None:
+            out["p_beats_chinchilla"] = {name: t2jax.p_beats_baseline(draws, fit.law, result)
+                                         for name, draws in t2jax.draw_tables(fit).items()}
     if args.json:
         emit_json(out)
         return 0

@@ -42,7 +42,7 @@ CALLS = {
     "fit.predict": lambda: t2jax.varpro(t2jax.load_chinchilla()).predict([1e9, 2e9], [2e10, 4e10]),
     "fit.optimal": lambda: t2jax.approach3(t2jax.load_chinchilla()).optimal([1e22, 1e24]),
     "observed_pass_at_k": lambda: t2jax.observed_pass_at_k(t2jax.synthetic_t2(n_samples=16, n_questions=8).samples, [1, 4]),
-    "allocate": lambda: t2jax.allocate(t2jax.FitResult("t", "t2-beta", t2jax.laws.T2_TRUTH, 0.0, 1, True),
+    "allocate": lambda: t2jax.allocate(t2jax.FitResult("t", "t2-beta", t2jax.T2_TRUTH, 0.0, 1, True),
                                        2.56e19, 2e9).to_dict(),
     "target_loss_allocation": lambda: t2jax.target_loss_allocation(PARAMS, 2.0, 1e12).to_dict(),
 }

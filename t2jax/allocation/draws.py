@@ -66,6 +66,8 @@ def p_beats_baseline(draws: pd.DataFrame, law, allocation) -> float:
     law = get_law(law)
     p = param_arrays(draws, law.params)
     base = allocation.baseline
+    if base is None:
+        raise T2JaxError(f"the {law.name} allocation has no Chinchilla baseline to compare with")
 
     def lm(q, row):
         return law.log_miss_rate(q, row["N"], row["D"], row["k"])

@@ -10,7 +10,7 @@ import numpy as np
 
 from t2jax.allocation.t2 import check_grid, fit_params, whole_k, check_train_budget, paper_optimum
 from t2jax.fitting.result import FitResult
-from t2jax.laws.chinchilla import compute_optimal
+from t2jax.laws.chinchilla import SURFACE, compute_optimal
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
 from t2jax.validate import check_budget
@@ -33,9 +33,12 @@ def frontier(fit: FitResult, train_flops, inference_flops: float, *, integer_k: 
     params = fit_params(fit)
     C = jnp.asarray(C)
     N, D, k, v = frontier_arrays(params, fit.law, C, C_inf, integer_k, check_grid(n_grid))
-    Nc, Dc = compute_optimal(params, C)
-    kc = jnp.maximum(whole_k(C_inf / (2.0 * Nc), integer_k), 1.0)
-    miss_c = jnp.exp(get_law(fit.law).log_miss_rate(params, Nc, Dc, kc))
+    if set(SURFACE) <= set(params):
+        Nc, Dc = compute_optimal(params, C)
+        kc = jnp.maximum(whole_k(C_inf / (2.0 * Nc), integer_k), 1.0)
+        miss_c = jnp.exp(get_law(fit.law).log_miss_rate(params, Nc, Dc, kc))
+    else:  # no loss surface of its own: no Chinchilla baseline
+        Nc = kc = miss_c = jnp.full(C.shape, jnp.nan)
     return pd.DataFrame(
         {
             "train_flops": np.asarray(C),

@@ -30,7 +30,7 @@ from t2jax.allocation.search import grid_zoom_max
 from t2jax.errors import T2JaxError, warn
 from t2jax.fitting.extrapolation import warn_extrapolation
 from t2jax.fitting.result import FitResult, FitWarning, checked_params
-from t2jax.laws.chinchilla import compute_optimal
+from t2jax.laws.chinchilla import SURFACE, compute_optimal
 from t2jax.laws.registry import builtin_law, get_law, law_names
 from t2jax.precision import x64
 from t2jax.programs import program
@@ -170,6 +170,8 @@ def deployment_optimum(params, law, C, TQ, integer_k, n_grid):
 
 def _baseline(fit, params, C_train, k_of_N, integer_k, baseline_fit=None):
     spec = get_law(fit.law)
+    if baseline_fit is None and not set(SURFACE) <= set(params):
+        return None  # no loss surface of its own: no baseline unless one is given
     if baseline_fit is None:
         N, D = compute_optimal(params, C_train)
         source = f"the {fit.law} law's own loss surface"

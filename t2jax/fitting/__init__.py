@@ -1,21 +1,18 @@
-"""Fitting: one entry point (:func:`fit`) over law-agnostic engines, one result type.
+"""Fitting: one entry point (:func:`fit`) that reaches each law's family through the
+registry, the law-agnostic engines the families share (grid, NNLS, Newton, the
+power-law engine, the Beta-binomial fit), one result type, and backtests.
 
-data -> laws -> **fitting** -> uncertainty -> allocation -> report
+data -> laws -> **fitting** -> uncertainty -> families -> allocation -> report
 """
 
 from t2jax.fitting.api import choose_method, fit, fit_t2
-from t2jax.fitting.approach3 import approach3
 from t2jax.fitting.backtest import Backtest, backtest, select_law
+from t2jax.fitting.betabinom import BetaBinomialFit, fit_beta_binomial
 from t2jax.fitting.extrapolation import ExtrapolationWarning
 from t2jax.fitting.metrics import summarise
-from t2jax.fitting.beta_links import fit_beta_link
-from t2jax.fitting.betabinom import BetaBinomialFit, fit_beta_binomial
-from t2jax.fitting.isoflop import isoflop
 from t2jax.fitting.result import FitResult, FitWarning
-from t2jax.fitting.t2beta import fit_t2_beta
-from t2jax.fitting.varpro import varpro
 
 __all__ = [
-    "Backtest", "BetaBinomialFit", "ExtrapolationWarning", "FitResult", "FitWarning", "approach3", "backtest", "choose_method", "fit", "fit_beta_binomial",
-    "fit_beta_link", "fit_t2", "fit_t2_beta", "isoflop", "select_law", "summarise", "varpro",
+    "Backtest", "BetaBinomialFit", "ExtrapolationWarning", "FitResult", "FitWarning", "backtest", "choose_method",
+    "fit", "fit_beta_binomial", "fit_t2", "select_law", "summarise",
 ]  # fmt: skip

@@ -1,30 +1,29 @@
-"""Laws: each one pure, jit-able function of its parameters and covariates, described by
-one :class:`Law` record and registered by name.
+"""Laws, the core of every family: the :class:`Law` record, the :class:`Family`
+protocol, the registry (the one dispatch table), and the formulas families share
+(the Chinchilla surface, Beta pass@k). Each is a pure, jit-able ``jax.numpy`` function
+for use inside traced code. The laws themselves live in their families'
+folders (:mod:`t2jax.families`), which register them.
 
-data -> **laws** -> fitting -> uncertainty -> allocation -> report
+data -> **laws** -> fitting -> uncertainty -> families -> allocation -> report
 """
 
-from t2jax.laws.beta import beta_binomial_loglik, beta_pass_at_k
-from t2jax.laws.beta_links import BETA_LOSS, BETA_ND
-from t2jax.laws.chinchilla import (
-    CHINCHILLA,
-    chinchilla_loss,
-    compute_optimal,
-    optimal_exponents,
+from t2jax.laws.beta import beta_binomial_loglik, beta_log_miss, beta_pass_at_k, betaln
+from t2jax.laws.chinchilla import SURFACE, chinchilla_loss, compute_optimal, optimal_exponents
+from t2jax.laws.family import Family
+from t2jax.laws.law import Law, PowerSum, miss_rate_law, power_sum_law
+from t2jax.laws.registry import (
+    FAMILIES,
+    LAWS,
+    family_of,
+    get_law,
+    law_names,
+    method_names,
+    register,
+    register_family,
 )
-from t2jax.laws.law import Law, PowerSum, power_sum_law
-from t2jax.laws.registry import LAWS, get_law, law_names, method_names, register
-from t2jax.laws.simulate import (
-    T2_TRUTH,
-    T2Testbed,
-    synthetic_isoflop_runs,
-    synthetic_t2,
-)
-from t2jax.laws.t2 import T2_BETA, T2_LOSS, t2_beta_accuracy, t2_loss
 
 __all__ = [
-    "BETA_LOSS", "BETA_ND", "CHINCHILLA", "LAWS", "Law", "PowerSum", "T2Testbed", "T2_BETA", "T2_LOSS", "T2_TRUTH",
-    "beta_binomial_loglik", "beta_pass_at_k", "chinchilla_loss", "compute_optimal", "get_law", "law_names",
-    "method_names", "optimal_exponents", "power_sum_law", "register", "synthetic_isoflop_runs", "synthetic_t2",
-    "t2_beta_accuracy", "t2_loss",
+    "FAMILIES", "Family", "LAWS", "Law", "PowerSum", "SURFACE", "beta_binomial_loglik", "beta_log_miss",
+    "beta_pass_at_k", "betaln", "chinchilla_loss", "compute_optimal", "family_of", "get_law", "law_names",
+    "method_names", "miss_rate_law", "optimal_exponents", "power_sum_law", "register", "register_family",
 ]  # fmt: skip

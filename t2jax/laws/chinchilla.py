@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from t2jax.laws.law import power_sum_law
 
 
 def chinchilla_loss(params, N, D):
@@ -21,11 +20,9 @@ def chinchilla_loss(params, N, D):
     return params["E"] + params["A"] * N ** (-params["alpha"]) + params["B"] * D ** (-params["beta"])
 
 
-CHINCHILLA = power_sum_law(
-    "chinchilla", ("N", "D"), ("E", "A", "B"), ("alpha", "beta"), chinchilla_loss,
-    methods=("approach3", "varpro", "isoflop"),
-    description="Chinchilla loss surface E + A/N^alpha + B/D^beta (training runs)",
-)
+#: The surface's parameters: coefficients (E first), then exponents.
+SURFACE_COEFFICIENTS, SURFACE_EXPONENTS = ("E", "A", "B"), ("alpha", "beta")
+SURFACE = SURFACE_COEFFICIENTS + SURFACE_EXPONENTS
 
 
 def compute_optimal(params, C):

@@ -12,7 +12,7 @@ from t2jax.allocation import allocate, frontier
 from t2jax.data import load_chinchilla, pass_k_table, solved_checkpoints
 from t2jax.errors import T2JaxError
 from t2jax.fitting import FitResult, fit
-from t2jax.laws import CHINCHILLA, synthetic_t2
+from t2jax.families import CHINCHILLA, synthetic_t2
 from t2jax.report.figures import frontier_figure, isoflop_figure, passk_figure
 
 C_TRAIN, C_INF = 2.56e19, 2e9

@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 
 from t2jax.data.runs import Runs  # noqa: E402
 from t2jax.fitting.result import FitResult  # noqa: E402
+from t2jax.laws.registry import LAWS  # noqa: E402
 from t2jax.report.plot import quiet  # noqa: E402
 
 
@@ -22,7 +23,7 @@ def isoflop_figure(runs: Runs, fits: list[FitResult], path) -> None:
     colours = plt.cm.viridis(np.linspace(0, 0.9, max(len(budgets), 1)))
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
     ax.scatter(runs.N[~has], runs.loss[~has], s=8, c="0.7", label="off-curve runs")
-    surfaces = [f for f in fits if f.law == "chinchilla"]
+    surfaces = [f for f in fits if f.law in LAWS]  # fits with a loss surface (not IsoFLOP power laws)
     styles = ["-", "--", ":"]
     if budgets.size:  # every budget's curve in one evaluation per surface
         lo = np.array([runs.N[runs.budget == c].min() for c in budgets]) / 1.5

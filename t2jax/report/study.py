@@ -73,10 +73,10 @@ def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n
     sections = _fit_sections(result, data)
     draws, source = None, None
     if n_bootstrap:
-        boot = bootstrap(data, method, n_bootstrap, seed=seed, resample=resample, law=law, **kw)
+        boot = bootstrap(data, method, n_bootstrap, seed=seed, resample=resample, law=law, point=result, **kw)
         summary["bootstrap"], draws, source = boot.to_dict(level), boot.usable_draws, "bootstrap"
     elif bayes:
-        post = posterior(data, law=law, method=method, seed=seed, **kw)
+        post = posterior(data, law=law, method=method, seed=seed, point=result, **kw)
         summary["posterior"], draws, source = post.to_dict(level, seed=seed), post.draws, "posterior"
     if draws is not None:
         rows = [(f"{source}.intervals.{p}.{q}", f"{p} {q}") for p in result.params for q in ("lower", "median", "upper")]
@@ -96,7 +96,8 @@ def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n
         band = frontier_band(draws, law, C, inference_flops, level) if draws is not None else None
         summary["frontier"] = table.to_dict(orient="list")
         rows = [(f"allocation.{k}", k) for k in ("N", "D", "k", "tokens_per_param", "accuracy", "miss_rate")]
-        rows += [(f"allocation.chinchilla_baseline.{k}", f"Chinchilla {k}") for k in ("N", "D", "k", "accuracy")]
+        if best.baseline is not None:
+            rows += [(f"allocation.chinchilla_baseline.{k}", f"Chinchilla {k}") for k in ("N", "D", "k", "accuracy")]
         sections.append(("T² allocation frontier", plot.frontier(table, band), rows))  # id t-allocation-frontier
     elif law.accuracy is not None:
         summary["allocation_note"] = "no budgets given (--train-flops, --inference-flops): no allocation section"

@@ -73,10 +73,11 @@ def allocation_text(out: dict, level: float) -> str:
     """A budget allocation (``Allocation.to_dict()`` plus ``intervals`` per draw source)."""
     b = out["chinchilla_baseline"]
     lines = [f"{'':>12} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'pass@k':>10} {'miss rate':>10}"]
-    for name, row in (("T2-optimal", out), ("Chinchilla", b)):
+    for name, row in (("T2-optimal", out), ("Chinchilla", b)) if b else (("T2-optimal", out),):
         lines.append(f"{name:>12} {row['N']:10.3g} {row['D']:10.3g} {row['k']:8.3g} {row['tokens_per_param']:8.3g} "
                      f"{row['accuracy']:10.6f} {row['miss_rate']:10.3g}")
-    lines.append(f"Chinchilla baseline from {b['source']}")
+    lines.append(f"Chinchilla baseline from {b['source']}" if b else
+                 "No Chinchilla baseline: the law has no loss surface of its own (give a chinchilla fit as the baseline)")
     for name, table in out.get("intervals", {}).items():
         lines.append(f"{100 * level:.0f}% intervals of the T²-optimal allocation over {name} draws:")
         lines += _intervals(table, "", ".4g")

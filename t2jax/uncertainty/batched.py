@@ -1,7 +1,7 @@
 r"""The generic batched driver: refit kernels over the rows of a weight matrix.
 
 A batch of :math:`R` refits is an :math:`R \times n` weight matrix :math:`W` and a
-:class:`~t2jax.uncertainty.kernels.RefitKernel` (how one row finds its starts and
+:class:`~t2jax.families.power_sum.kernels.RefitKernel` (how one row finds its starts and
 refines them). The driver maps the kernel over rows in fixed-size chunks (bounded
 memory; the same array program whatever :math:`R`), spreads chunks across devices with
 ``shard_map``, and re-runs only the rows a cheap first pass left uncertified

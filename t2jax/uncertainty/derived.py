@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from t2jax.laws.chinchilla import CHINCHILLA, compute_optimal
+from t2jax.laws.chinchilla import SURFACE, compute_optimal
 from t2jax.precision import x64
 from t2jax.uncertainty.intervals import band
 
@@ -33,7 +33,7 @@ def param_arrays(draws: pd.DataFrame, names) -> dict:
 @x64
 def compute_optimal_draws(draws: pd.DataFrame, C) -> dict:
     """``N*(C)`` and ``D*(C)`` for every draw: arrays of shape ``(draws, len(C))``."""
-    p = param_arrays(draws, CHINCHILLA.params)
+    p = param_arrays(draws, SURFACE)
     C = jnp.atleast_1d(jnp.asarray(C, jnp.float64))
     N, D = jax.vmap(lambda q: compute_optimal(q, C))(p)
     return {"C": np.asarray(C), "N": np.asarray(N), "D": np.asarray(D)}

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from t2jax.allocation import allocate, frontier
-from t2jax.fitting import varpro
+from t2jax.families import varpro
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import get_law
-from t2jax.laws.simulate import T2_TRUTH, synthetic_t2
+from t2jax.families.t2_beta.simulate import T2_TRUTH, synthetic_t2
 
 
 @pytest.fixture(scope="module")

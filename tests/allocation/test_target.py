@@ -9,7 +9,7 @@ import pytest
 from t2jax import T2JaxError, target_accuracy_allocation, target_loss_allocation
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import get_law
-from t2jax.laws.simulate import T2_TRUTH
+from t2jax.families.t2_beta.simulate import T2_TRUTH
 
 HOFFMANN = {"A": 406.4, "B": 410.7, "E": 1.69, "alpha": 0.336, "beta": 0.283}
 TOKENS, QUERIES = 1000.0, 1e9

@@ -6,9 +6,9 @@ import pytest
 from t2jax import T2JaxError, fit, load_chinchilla, varpro
 from t2jax.allocation import allocate
 from t2jax.fitting.result import FitResult
-from t2jax.fitting.t2beta import fit_t2_beta
+from t2jax.families.t2_beta.fit import fit_t2_beta
 from t2jax.laws.registry import get_law
-from t2jax.laws.simulate import T2_TRUTH
+from t2jax.families.t2_beta.simulate import T2_TRUTH
 from t2jax.uncertainty import bootstrap
 
 TRUTH_FIT = FitResult("truth", "t2-beta", T2_TRUTH, 0.0, 1, True)

@@ -103,7 +103,7 @@ def test_leave_one_out_runs_from_the_cli(tmp_path, capsys):
     import json
 
     from t2jax.fitting.backtest import leave_one_out_splits
-    from t2jax.laws.simulate import synthetic_t2
+    from t2jax.families.t2_beta.simulate import synthetic_t2
 
     s = synthetic_t2(sizes=np.geomspace(2e7, 9e8, 4), n_samples=64, n_questions=24, seed=3).samples
     splits = leave_one_out_splits(s, "N")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import t2jax
-from t2jax.laws.joint import T2_JOINT, from_t2_beta
-from t2jax.laws.simulate import T2_TRUTH
-from t2jax.laws.t2 import T2_BETA
+from t2jax.families.t2_joint.laws import T2_JOINT, from_t2_beta
+from t2jax.families.t2_beta.simulate import T2_TRUTH
+from t2jax.families.t2_beta.laws import T2_BETA
 
 TRUTH = from_t2_beta(T2_TRUTH)
 
@@ -48,7 +48,7 @@ def test_joint_fit_stays_inside_its_constraints(joint_fit):
     p = joint_fit.params
     assert 0 < p["theta2"] <= 1 and p["A"] > 0 and p["B"] > 0 and p["alpha"] > 0 and p["beta"] > 0
     with jax.enable_x64(True):
-        from t2jax.laws.joint import joint_beta
+        from t2jax.families.t2_joint.laws import joint_beta
 
         a, b = joint_beta(p, np.geomspace(1e5, 1e13, 50), np.geomspace(1e5, 1e15, 50))
     assert np.all(np.asarray(a) > 0) and np.all(np.asarray(b) > 0)
@@ -58,7 +58,7 @@ def test_joint_fit_stays_inside_its_constraints(joint_fit):
 
 
 def test_chain_rule_derivatives_equal_autodiff():
-    from t2jax.fitting.joint import counts_arrays, joint_derivatives, joint_nll, to_unconstrained
+    from t2jax.families.t2_joint.fit import counts_arrays, joint_derivatives, joint_nll, to_unconstrained
 
     bed = t2jax.synthetic_t2(sizes=np.geomspace(2e7, 9e8, 4), n_samples=128, n_questions=30, seed=1,
                              shared_difficulty=False)
@@ -80,7 +80,7 @@ def exact_study():
     bed = t2jax.synthetic_t2(n_questions=1, max_tokens_per_param=3000)
     n = 64
     with jax.enable_x64(True):
-        from t2jax.laws.joint import joint_beta
+        from t2jax.families.t2_joint.laws import joint_beta
 
         a, b = joint_beta(TRUTH, bed.N, bed.D)
         counts = np.arange(n + 1.0)
@@ -124,7 +124,7 @@ def test_answer_nlls_anchor_the_loss_and_give_t2_approach_2(exact_study):
 def test_answer_nll_inputs_are_checked():
     import pandas as pd
 
-    from t2jax.fitting.anchored import answer_nll_means
+    from t2jax.families.t2_joint.anchored import answer_nll_means
 
     labels = np.array(["a", "b", "c"])
     with pytest.raises(t2jax.T2JaxError, match="needs columns 'checkpoint' and 'nll'; missing nll"):

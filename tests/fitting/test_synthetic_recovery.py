@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from t2jax import approach3, compute_optimal, isoflop, optimal_exponents, varpro
-from t2jax.laws.simulate import synthetic_isoflop_runs
+from t2jax.families.t2_beta.simulate import synthetic_isoflop_runs
 
 TRUTHS = [
     {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28},

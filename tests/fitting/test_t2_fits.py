@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from t2jax.data.runs import Runs
-from t2jax.fitting import approach3, varpro
-from t2jax.fitting.t2beta import fit_t2_beta
-from t2jax.laws.simulate import synthetic_t2
-from t2jax.laws.t2 import T2_LOSS, t2_loss
+from t2jax.families import approach3, varpro
+from t2jax.families.t2_beta.fit import fit_t2_beta
+from t2jax.families.t2_beta.simulate import synthetic_t2
+from t2jax.families.power_sum.laws import T2_LOSS, t2_loss
 
 T2_LOSS_TRUTH = {"E": 0.3, "A": 80.0, "B": 300.0, "G": 2.0, "alpha": 0.3, "beta": 0.25, "gamma": 0.5}
 KS = np.array([1, 2, 4, 8, 16, 32, 64, 128], float)

@@ -6,7 +6,7 @@ import numpy as np
 from jax.scipy.special import betainc
 
 from t2jax.laws.beta import beta_log_miss, betaln
-from t2jax.laws.simulate import _beta_quantile
+from t2jax.families.t2_beta.simulate import _beta_quantile
 
 
 def test_betaln_derivatives_match_exact_digamma_sums():

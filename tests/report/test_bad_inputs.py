@@ -10,7 +10,7 @@ import pytest
 import t2jax
 from t2jax import T2JaxError
 from t2jax.cli import main
-from t2jax.laws.simulate import T2_TRUTH
+from t2jax.families.t2_beta.simulate import T2_TRUTH
 
 T2_LOSS_PARAMS = {"E": 0.3, "A": 80.0, "B": 300.0, "G": 2.0, "alpha": 0.3, "beta": 0.25, "gamma": 0.5}
 

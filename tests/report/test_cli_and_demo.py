@@ -83,7 +83,7 @@ def test_t2_fit_and_allocate_cli(tmp_path, capsys):
     ],
 )
 def test_allocate_cli_errors(tmp_path, capsys, argv, message):
-    fit = {"method": "x", "law": "t2-beta", "params": __import__("t2jax.laws.simulate", fromlist=["T2_TRUTH"]).T2_TRUTH,
+    fit = {"method": "x", "law": "t2-beta", "params": __import__("t2jax.families.t2_beta.simulate", fromlist=["T2_TRUTH"]).T2_TRUTH,
            "objective": 0.0, "n_points": 1, "converged": True}
     paths = {"fit": tmp_path / "fit.json", "chin": tmp_path / "chin.json", "bad": tmp_path / "bad.json"}
     paths["fit"].write_text(json.dumps(fit))

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from t2jax.cli import main
-from t2jax.laws.simulate import T2_TRUTH
+from t2jax.families.t2_beta.simulate import T2_TRUTH
 
 HOFFMANN = {"A": 406.4, "B": 410.7, "E": 1.69, "alpha": 0.336, "beta": 0.283}
 

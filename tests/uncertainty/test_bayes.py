@@ -32,8 +32,8 @@ def test_posterior_is_seeded_and_exports_to_arviz(epoch_runs):
 def test_t2_posterior_through_allocation():
     from t2jax import allocation_intervals
     from t2jax.data.samples import solved_checkpoints, task_runs
-    from t2jax.laws.simulate import synthetic_t2
-    from t2jax.laws.t2 import T2_LOSS
+    from t2jax.families.t2_beta.simulate import synthetic_t2
+    from t2jax.families.power_sum.laws import T2_LOSS
 
     bed = synthetic_t2(n_samples=1024, seed=0)
     runs = task_runs(bed.samples.subset(solved_checkpoints(bed.samples)), 2.0 ** np.arange(11))

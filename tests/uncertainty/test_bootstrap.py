@@ -54,9 +54,9 @@ def test_unconverged_refits_are_caught(epoch_runs):
     import jax.numpy as jnp
 
     from t2jax.fitting.engine import fit_inputs
-    from t2jax.laws.chinchilla import CHINCHILLA
+    from t2jax.families.power_sum.laws import CHINCHILLA
     from t2jax.uncertainty.batched import refine_batch, starts_batch
-    from t2jax.uncertainty.kernels import APPROACH3, refit_data
+    from t2jax.families.power_sum.kernels import APPROACH3, refit_data
 
     W = jnp.asarray(resample_weights(0, len(epoch_runs), 64))
     with jax.enable_x64(True):
@@ -110,8 +110,8 @@ def test_t2_allocation_intervals():
     from t2jax.allocation import allocate
     from t2jax.data.samples import solved_checkpoints, task_runs
     from t2jax.fitting.result import FitResult
-    from t2jax.laws.simulate import synthetic_t2
-    from t2jax.laws.t2 import T2_LOSS
+    from t2jax.families.t2_beta.simulate import synthetic_t2
+    from t2jax.families.power_sum.laws import T2_LOSS
 
     bed = synthetic_t2(n_samples=1024, seed=0)
     runs = task_runs(bed.samples.subset(solved_checkpoints(bed.samples)), 2.0 ** np.arange(11))
@@ -154,7 +154,7 @@ def test_frontier_band(varpro_boot):
     import pandas as pd
 
     from t2jax import frontier_band
-    from t2jax.laws.simulate import T2_TRUTH
+    from t2jax.families.t2_beta.simulate import T2_TRUTH
 
     rng = np.random.default_rng(0)
     draws = pd.DataFrame({k: v * np.exp(0.01 * rng.standard_normal(50)) for k, v in T2_TRUTH.items()})

@@ -5,9 +5,9 @@ import pytest
 
 from t2jax import allocation_intervals
 from t2jax.data.samples import observed_pass_at_k, solved_checkpoints
-from t2jax.fitting.t2beta import fit_t2_beta
-from t2jax.laws.simulate import synthetic_t2
-from t2jax.uncertainty.t2beta import bootstrap_t2_beta
+from t2jax.families.t2_beta.fit import fit_t2_beta
+from t2jax.families.t2_beta.simulate import synthetic_t2
+from t2jax.families.t2_beta.bootstrap import bootstrap_t2_beta
 
 
 def test_t2_beta_bootstrap():

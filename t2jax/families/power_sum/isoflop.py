@@ -84,7 +84,7 @@ def isoflop(runs: Runs, *, min_points: int = 3, compare: bool = True) -> FitResu
         "extrapolated_budgets": [float(c) for c in budgets[ok & ~inside]],
     }
     if compare:
-        from t2jax.fitting.varpro import varpro
+        from t2jax.families.power_sum.varpro import varpro
 
         ref = varpro(runs.subset(has))
         a_ref, b_ref = optimal_exponents(ref.params)

@@ -18,18 +18,35 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from t2jax.laws.beta import beta_log_miss
-from t2jax.laws.chinchilla import chinchilla_loss
+from t2jax.laws.chinchilla import SURFACE, chinchilla_loss
 from t2jax.laws.law import miss_rate_law
 
 BETA_ND_PARAMS = ("a0", "a1", "a2", "b0", "b1", "b2")
 BETA_LOSS_LINKS = ("a0", "a1", "b0", "b1")
 
 
-def link_covariates(law: str, params, N, D):
-    """The covariates ``z`` of the log-linear links (last axis)."""
-    if law == "beta-nd":
-        return jnp.stack(jnp.broadcast_arrays(jnp.log(N), jnp.log(D)), -1)
+def nd_covariates(params, N, D):
+    """``beta-nd``'s link covariates ``z = (log N, log D)`` (last axis)."""
+    return jnp.stack(jnp.broadcast_arrays(jnp.log(N), jnp.log(D)), -1)
+
+
+def loss_covariates(params, N, D):
+    """``beta-loss``'s link covariate ``z = L_hat(N, D)``, the fitted Chinchilla loss (last axis)."""
     return chinchilla_loss(params, N, D)[..., None]
+
+
+#: Each law's link covariates, by the law's link coefficient names.
+LINK_COVARIATES = {BETA_ND_PARAMS: nd_covariates, BETA_LOSS_LINKS: loss_covariates}
+
+
+def link_covariates(law, params, N, D):
+    """The covariates ``z`` of ``law``'s log-linear links (last axis)."""
+    return LINK_COVARIATES[link_names(law)](params, N, D)
+
+
+def link_names(law) -> tuple:
+    """The link coefficients of a beta-link law: its parameters after any loss surface."""
+    return tuple(p for p in law.params if p not in SURFACE)
 
 
 def link_ab(coef, z):
@@ -38,24 +55,24 @@ def link_ab(coef, z):
     return jnp.exp(coef[0] + z @ coef[1 : q + 1]), jnp.exp(coef[q + 1] + z @ coef[q + 2 :])
 
 
-def _link_log_miss(law, names):
+def _link_log_miss(names, covariates):
     def log_miss(params, N, D, k):
         coef = jnp.stack([jnp.asarray(params[n]) for n in names])
-        a, b = link_ab(coef, link_covariates(law, params, N, D))
+        a, b = link_ab(coef, covariates(params, N, D))
         return beta_log_miss(a, b, k)
 
     return log_miss
 
 
 BETA_ND = miss_rate_law(
-    "beta-nd", ("N", "D", "k"), BETA_ND_PARAMS, _link_log_miss("beta-nd", BETA_ND_PARAMS),
+    "beta-nd", ("N", "D", "k"), BETA_ND_PARAMS, _link_log_miss(BETA_ND_PARAMS, nd_covariates),
     family="beta-link", methods=("mle",), data="samples",
     description="per-problem Beta, log a and log b linear in log N and log D (Beta-binomial MLE)",
 )
 
 BETA_LOSS = miss_rate_law(
-    "beta-loss", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + BETA_LOSS_LINKS,
-    _link_log_miss("beta-loss", BETA_LOSS_LINKS),
+    "beta-loss", ("N", "D", "k"), SURFACE + BETA_LOSS_LINKS,
+    _link_log_miss(BETA_LOSS_LINKS, loss_covariates),
     family="beta-link", methods=("varpro", "approach3"), data="samples",
     description="per-problem Beta, log a and log b linear in a fitted loss (Beta-binomial MLE)",
 )

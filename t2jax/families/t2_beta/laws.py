@@ -1,13 +1,4 @@
-r"""Train-to-Test (T²) laws of task performance in (N, D, k) (Roberts et al. 2026).
-
-**Approach 1** extends the Chinchilla surface to the task loss
-:math:`-\log \mathrm{pass}@k`:
-
-.. math:: L(N, D, k) = E + \frac{A}{N^\alpha} + \frac{B}{D^\beta} + \frac{G}{k^\gamma},
-
-an additive power law, so the VarPro machinery fits it (3-D exponent grid).
-
-**Approach 2** models per-question success probabilities as
+r"""T² Approach 2 (Roberts et al. 2026) models per-question success probabilities as
 :math:`p \sim \mathrm{Beta}(a, b)` whose mean and concentration follow a fitted
 loss :math:`\hat L(N, D)` (Chinchilla form):
 
@@ -22,14 +13,9 @@ import jax.numpy as jnp
 
 from t2jax.laws.beta import beta_log_miss, beta_pass_at_k
 from t2jax.laws.chinchilla import chinchilla_loss
-from t2jax.laws.law import miss_rate_law, power_sum_law
+from t2jax.laws.law import miss_rate_law
 
 THETA = ("theta0", "theta1", "theta2", "theta3", "theta4")
-
-
-def t2_loss(params, N, D, k):
-    """Approach 1 task loss ``E + A/N^alpha + B/D^beta + G/k^gamma``."""
-    return chinchilla_loss(params, N, D) + params["G"] * jnp.asarray(k, jnp.result_type(float)) ** (-params["gamma"])
 
 
 def beta_mean_concentration(theta, L_hat):
@@ -57,18 +43,6 @@ def t2_beta_accuracy(params, N, D, k):
     """Approach 2 accuracy with ``L_hat = E + A/N^alpha + B/D^beta`` from ``params``."""
     return -jnp.expm1(t2_beta_log_miss(params, N, D, k))
 
-
-def t2_loss_log_miss(params, N, D, k):
-    """Approach 1 ``log(1 - pass@k) = log(1 - exp(-L))``."""
-    return jnp.log(-jnp.expm1(-t2_loss(params, N, D, k)))
-
-
-T2_LOSS = power_sum_law(
-    "t2-loss", ("N", "D", "k"), ("E", "A", "B", "G"), ("alpha", "beta", "gamma"), t2_loss,
-    lambda p, N, D, k: jnp.exp(-t2_loss(p, N, D, k)), log_miss=t2_loss_log_miss,
-    methods=("varpro", "approach3"), data="samples",
-    description="T² Approach 1: task loss E + A/N^alpha + B/D^beta + G/k^gamma",
-)
 
 T2_BETA = miss_rate_law(
     "t2-beta", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + THETA, t2_beta_log_miss,

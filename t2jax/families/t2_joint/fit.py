@@ -1,4 +1,4 @@
-r"""Maximum likelihood of the joint T² model (:mod:`t2jax.laws.joint`) from per-problem counts.
+r"""Maximum likelihood of the joint T² model (:mod:`t2jax.families.t2_joint.laws`) from per-problem counts.
 
 The negative log-likelihood is numpyro's ``BetaBinomial`` log-pmf of every observed
 count, averaged. It is minimised over unconstrained coordinates
@@ -27,8 +27,8 @@ from t2jax.fitting.betabinom import fit_beta_binomial_arrays
 from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult
-from t2jax.laws.chinchilla import CHINCHILLA
-from t2jax.laws.joint import JOINT_PARAMS
+from t2jax.families.power_sum.laws import CHINCHILLA
+from t2jax.families.t2_joint.laws import JOINT_PARAMS
 from t2jax.precision import x64
 from t2jax.programs import program
 

@@ -1,6 +1,6 @@
 r"""The joint T² likelihood anchored to measured answer NLLs: T² Approach 2 in one stage.
 
-From counts alone the latent loss of :mod:`t2jax.laws.joint` is defined only up to an
+From counts alone the latent loss of :mod:`t2jax.families.t2_joint.laws` is defined only up to an
 affine map, so ``t2-joint`` measures it in logit units (:math:`\theta_0 = 0,
 \theta_1 = 1`). Where some checkpoints also have per-question answer NLLs (T²'s
 stage-1 data), their mean :math:`m_j` measures the loss itself, and the affine map
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from t2jax.errors import T2JaxError
-from t2jax.fitting.joint import (
+from t2jax.families.t2_joint.fit import (
     THETA2_BOUND,
     beta_params,
     counts_arrays,
@@ -86,7 +86,7 @@ def anchor_term(v, logN, logD, m, se, has):
 
 def anchored_derivatives(v, logN, logD, n, c, w, m, se, has):
     """Value, gradient and Hessian of (counts NLL + anchor term) / total weight: the counts
-    part by the chain rule from :func:`~t2jax.fitting.joint.joint_derivatives`."""
+    part by the chain rule from :func:`~t2jax.families.t2_joint.fit.joint_derivatives`."""
     total = jnp.sum(w)
     u0 = to_joint(v)
     f, g, H = joint_derivatives(u0, logN, logD, n, c, w)

@@ -16,7 +16,7 @@ from t2jax.data.runs import Runs
 from t2jax.data.samples import Samples
 from t2jax.laws.beta import betaln
 from t2jax.laws.chinchilla import chinchilla_loss, compute_optimal
-from t2jax.laws.t2 import THETA, beta_mean_concentration, t2_beta_accuracy
+from t2jax.families.t2_beta.laws import THETA, beta_mean_concentration, t2_beta_accuracy
 from t2jax.precision import x64
 from t2jax.programs import program
 
@@ -46,7 +46,7 @@ def synthetic_isoflop_runs(
 
 
 #: The testbed's true T² Approach-2 model: a Chinchilla-type task loss (Hoffmann et
-#: al.'s published surface) driving the per-question Beta (theta as in t2jax.laws.t2).
+#: al.'s published surface) driving the per-question Beta (theta as in t2jax.families.t2_beta.laws).
 T2_TRUTH = {
     "E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28,
     "theta0": 2.6, "theta1": 4.0, "theta2": 0.8, "theta3": 3.0, "theta4": -0.1,

@@ -16,19 +16,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from t2jax.data.passk_table import as_table
 from t2jax.data.runs import Runs
 from t2jax.errors import warn
+from t2jax.families.power_sum.bootstrap import power_sum_bootstrap
+from t2jax.families.power_sum.laws import CHINCHILLA
+from t2jax.families.t2_beta.fit import default_stage1_loss, fit_t2_beta, stage2_sse
+from t2jax.families.t2_beta.laws import THETA
 from t2jax.fitting.newton import NewtonResult, minimize
-from t2jax.fitting.result import FitWarning, with_extras
-from t2jax.fitting.t2beta import default_stage1_loss, fit_t2_beta, stage2_sse
-from t2jax.laws.chinchilla import CHINCHILLA, chinchilla_loss
-from t2jax.laws.t2 import THETA
+from t2jax.fitting.result import FitResult, FitWarning
+from t2jax.laws.chinchilla import chinchilla_loss
 from t2jax.precision import x64
 from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows, on_subset, retry_chunk
-from t2jax.uncertainty.bootstrap import BootstrapResult, bootstrap
 from t2jax.uncertainty.resample import resample_weights
+from t2jax.uncertainty.results import BootstrapResult
 
 
 QUICK_ITERATIONS = 30  #: the bulk pass: most well-posed resamples converge within it
@@ -54,13 +55,15 @@ def staged_theta(L, ks, acc, W, theta0) -> NewtonResult:
 
 
 @x64
-def bootstrap_t2_beta(N, D, ks, acc, n_resamples: int = 1000, *, stage1_loss=None, seed: int = 0,
-                      devices=None) -> BootstrapResult:
+def bootstrap_t2_beta(N, D, ks, acc, n_resamples: int = 1000, *, stage1_loss=None, seed: int = 0, devices=None,
+                      method: str = "varpro", point=None, chunk: int = 128, progress=None) -> BootstrapResult:
     """Resample checkpoints (rows of ``acc``) and refit T² Approach 2 on each resample.
 
-    Arguments as :func:`t2jax.fitting.t2beta.fit_t2_beta` (stage 1 by VarPro).
+    Arguments as :func:`t2jax.families.t2_beta.fit.fit_t2_beta`; ``method`` fits stage 1
+    (as in the point fit ``point``, computed when not given); ``devices``, ``chunk`` and
+    ``progress`` drive stage 1's batched refits.
     """
-    point = fit_t2_beta(N, D, ks, acc, stage1_loss=stage1_loss)
+    point = point or fit_t2_beta(N, D, ks, acc, stage1_loss=stage1_loss, stage1_method=method)
     N, D, ks, acc = (np.asarray(v, np.float64) for v in (N, D, ks, acc))
     if stage1_loss is None:
         stage1_loss = default_stage1_loss(ks, acc)
@@ -68,8 +71,12 @@ def bootstrap_t2_beta(N, D, ks, acc, n_resamples: int = 1000, *, stage1_loss=Non
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)
-        stage1 = bootstrap(Runs(N, D, np.asarray(stage1_loss, np.float64)), "varpro", weights=W, devices=devices)
-    names = list(CHINCHILLA.params)
+        names = list(CHINCHILLA.params)
+        stage1_point = FitResult(method, CHINCHILLA.name, {k: point.params[k] for k in names},
+                                 point.extras.get("stage1", {}).get("objective", np.nan), N.size, True)
+        stage1 = power_sum_bootstrap(Runs(N, D, np.asarray(stage1_loss, np.float64)), CHINCHILLA, n_resamples,
+                                     method=method, seed=seed, point=stage1_point, weights=W, devices=devices,
+                                     chunk=chunk, progress=progress)
     params = {k: jnp.asarray(stage1.draws[k].to_numpy()) for k in names}
     L = jax.vmap(lambda p: chinchilla_loss(p, jnp.asarray(N), jnp.asarray(D)))(params)
     theta0 = jnp.asarray([point.params[t] for t in THETA])
@@ -84,12 +91,3 @@ def bootstrap_t2_beta(N, D, ks, acc, n_resamples: int = 1000, *, stage1_loss=Non
         warn(f"{out.n_failed} of {n_resamples} T² Approach-2 refits did not converge; intervals use the others",
                       FitWarning)
     return out
-
-
-def bootstrap_t2_beta_table(data, n_resamples: int = 1000, *, seed: int = 0, ks=None, devices=None) -> BootstrapResult:
-    """:func:`bootstrap_t2_beta` on the pass@k table of counts (checkpoints that solved
-    nothing left out, as in :func:`t2jax.fit`)."""
-    table = as_table(data, ks)
-    out = bootstrap_t2_beta(table.N, table.D, table.ks, table.accuracy, n_resamples, seed=seed, devices=devices)
-    point = with_extras(out.point, ks=table.ks.tolist(), dropped_checkpoints=list(table.dropped))
-    return BootstrapResult(point, out.draws, out.weights, out.seed, out.resample, out.seconds)

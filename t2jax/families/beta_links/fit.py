@@ -13,8 +13,8 @@ from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult
 from t2jax.laws.beta import beta_binomial_loglik
-from t2jax.laws.beta_links import link_ab, link_covariates
-from t2jax.laws.chinchilla import CHINCHILLA
+from t2jax.families.beta_links.laws import link_ab, link_covariates
+from t2jax.families.power_sum.laws import CHINCHILLA
 from t2jax.laws.law import Law
 from t2jax.precision import x64
 from t2jax.programs import program
@@ -54,11 +54,11 @@ def fit_beta_link(table: PassKTable, law: Law, stage1_method: str = "varpro") ->
     """
     samples = table.samples
     stage1 = {}
-    if set(CHINCHILLA.params) <= set(law.params):
+    if set(CHINCHILLA.params) <= set(law.params):  # a link on a fitted loss: stage 1 first
         loss1 = -np.log(observed_pass_at_k(samples, [1.0])[:, 0])
         stage1 = fit_power_law(Runs(samples.N, samples.D, loss1), CHINCHILLA, stage1_method).params
     names = tuple(p for p in law.params if p not in stage1)
-    z = np.asarray(link_covariates(law.name, stage1, samples.N, samples.D))
+    z = np.asarray(link_covariates(law, stage1, samples.N, samples.D))
     mean = z.mean(0)
     w = samples.observed.astype(np.float64)
     res = _fit_links(jnp.asarray(z - mean), jnp.asarray(samples.n), jnp.asarray(samples.c), jnp.asarray(w))

@@ -1,7 +1,7 @@
-r"""Uncertainty of the joint T² model (:mod:`t2jax.laws.joint`): a numpyro posterior and
+r"""Uncertainty of the joint T² model (:mod:`t2jax.families.t2_joint.laws`): a numpyro posterior and
 a vectorised bootstrap, both from the per-problem counts.
 
-**Posterior.** :func:`joint_model` is the likelihood of :mod:`t2jax.fitting.joint`
+**Posterior.** :func:`joint_model` is the likelihood of :mod:`t2jax.families.t2_joint.fit`
 written with numpyro's ``BetaBinomial`` over the distinct counts of each checkpoint
 (weighted by how many problems share them; problems a checkpoint did not attempt are
 left out), with N and D divided by their geometric means.
@@ -45,7 +45,7 @@ import pandas as pd
 
 from t2jax.data.passk_table import as_table
 from t2jax.errors import T2JaxError, warn
-from t2jax.fitting.joint import (
+from t2jax.families.t2_joint.fit import (
     beta_params,
     counts_arrays,
     fit_joint,
@@ -57,12 +57,13 @@ from t2jax.fitting.joint import (
 )
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitWarning
-from t2jax.laws.joint import JOINT_PARAMS
+from t2jax.families.t2_joint.laws import JOINT_PARAMS
 from t2jax.precision import x64
 from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows
 from t2jax.uncertainty.nuts import chain_diagnostics, diagnostic_problems, run_nuts
 from t2jax.uncertainty.resample import point_weights
+from t2jax.uncertainty.results import BootstrapResult, PosteriorResult
 from t2jax.validate import check_count, check_seed
 
 #: Resamples per vectorised block of the bootstrap, by platform: one on CPU (each refit
@@ -135,21 +136,19 @@ def _unconstrained(u):
                       s["theta4"]])
 
 
-def joint_posterior(data, *, ks=None, num_chains: int = 4, num_warmup: int = 1000, num_samples: int = 1000,
-                    seed: int = 0, rhat_max: float = 1.01, progress_bar: bool = False):
+def joint_posterior(data, *, ks=None, point=None, num_chains: int = 4, num_warmup: int = 1000,
+                    num_samples: int = 1000, seed: int = 0, rhat_max: float = 1.01, progress_bar: bool = False):
     """NUTS posterior of ``t2-joint`` from counts; a :class:`~t2jax.uncertainty.PosteriorResult`
-    whose draws are raw parameters (plus ``chain``); diagnostics are per raw parameter."""
-    from t2jax.uncertainty.bayes import PosteriorResult
-
+    whose draws are raw parameters (plus ``chain``); diagnostics are per raw parameter.
+    The chains start at the maximum-likelihood fit ``point`` (computed when not given)."""
     check_seed(seed)
     counts = joint_counts(data, as_table(data, ks))
-    point = fit_joint(counts)
-    return _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, rhat_max, progress_bar,
-                            PosteriorResult)
+    point = point or fit_joint(counts)
+    return _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, rhat_max, progress_bar)
 
 
 @x64
-def _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, rhat_max, progress_bar, result_type):
+def _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, rhat_max, progress_bar):
     logN, logD, n, c, w, scale = counts_arrays(counts)
     u = to_unconstrained(point.params, scale)
     u = np.concatenate([u[:3], np.log(np.clip(np.exp(u[3:5]), 0.011, 1.99)), np.clip(u[5:6], -13.8, 13.8), u[6:]])
@@ -167,7 +166,7 @@ def _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, r
     problems = diagnostic_problems(diagnostics, divergences, num_chains, rhat_max)
     if problems:
         warn("NUTS diagnostics (t2-joint): " + "; ".join(problems), FitWarning)
-    return result_type(point, draws, diagnostics, divergences, seconds, "Beta-binomial counts")
+    return PosteriorResult(point, draws, diagnostics, divergences, seconds, "Beta-binomial counts")
 
 
 def laplace_covariance(u, arrays) -> np.ndarray:
@@ -199,23 +198,22 @@ def joint_refits(u0, logN, logD, n, c, observed, row_weights, column_weights, ch
 
 
 def bootstrap_joint(data, n_resamples: int = 1000, *, seed: int = 0, resample: str = "problems", ks=None,
-                    chunk=None):
+                    chunk=None, point=None):
     """Bootstrap of ``t2-joint``: resample problems (default) or checkpoints (``"groups"``)
     with replacement and refit each resample; a :class:`~t2jax.uncertainty.BootstrapResult`
     whose ``weights`` are the problem (or checkpoint) multiplicities. ``chunk``: resamples
-    per vectorised block (default :func:`joint_chunk`); another chunk size may change results at rounding level."""
+    per vectorised block (default :func:`joint_chunk`); another chunk size may change results at rounding level.
+    Every refit starts from the maximum-likelihood fit ``point`` (computed when not given)."""
     seed, n_resamples = check_seed(seed), check_count("n_resamples", n_resamples)
     if resample not in ("problems", "groups"):
         raise T2JaxError(f"t2-joint resamples 'problems' or 'groups' (checkpoints), not {resample!r}")
     counts = joint_counts(data, as_table(data, ks))
     chunk = joint_chunk() if chunk is None else check_count("chunk", chunk)
-    return _bootstrap_joint(counts, fit_joint(counts), n_resamples, seed, resample, chunk)
+    return _bootstrap_joint(counts, point or fit_joint(counts), n_resamples, seed, resample, chunk)
 
 
 @x64
 def _bootstrap_joint(counts, point, R, seed, resample, chunk):
-    from t2jax.uncertainty.bootstrap import BootstrapResult
-
     logN, logD, n, c, w, scale = counts_arrays(counts)
     J, P = n.shape
     W = point_weights(seed, P if resample == "problems" else J, R)

@@ -2,7 +2,7 @@ r"""T² Approach 2: a Beta model of per-question success driven by a fitted loss
 
 Stage 1 fits a Chinchilla surface :math:`\hat L(N, D)` to a per-checkpoint loss
 (by default the k = 1 task loss :math:`-\log \overline{\mathrm{pass}@1}`). Stage 2
-fits :math:`\theta` of (see :mod:`t2jax.laws.t2`)
+fits :math:`\theta` of (see :mod:`t2jax.families.t2_beta.laws`)
 
 .. math:: \mathrm{Acc}(N, D, k) = 1 - B(\mu\nu, (1-\mu)\nu + k) / B(\mu\nu, (1-\mu)\nu),
 
@@ -25,8 +25,8 @@ from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult
 from t2jax.laws.beta import beta_pass_at_k
-from t2jax.laws.chinchilla import CHINCHILLA
-from t2jax.laws.t2 import THETA, t2_beta_accuracy_from_loss
+from t2jax.families.power_sum.laws import CHINCHILLA
+from t2jax.families.t2_beta.laws import THETA, t2_beta_accuracy_from_loss
 from t2jax.precision import x64
 from t2jax.programs import program
 
