@@ -1,11 +1,35 @@
 import os
+import shutil
+import tempfile
 
-# Keep JAX's persistent compilation cache (on by default in the CLI) out of the test
-# process; tests/test_cache.py exercises it in fresh processes with their own folders.
+# The CLI's own cache switch stays off in the test process (CLI calls made here leave JAX's
+# settings alone; tests/test_cache.py exercises it in fresh processes with their own folders).
+# The whole run shares one persistent compilation cache in a fresh temporary folder, set
+# before anything compiles, so programs released between modules load back from it.
 os.environ["T2JAX_CACHE_DIR"] = "off"
+RUN_CACHE = tempfile.mkdtemp(prefix="t2jax-test-cache-")
 from pathlib import Path
 
+import jax
 import pytest
+
+jax.config.update("jax_compilation_cache_dir", RUN_CACHE)
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def release_compiled_programs():
+    """Release every compiled program after each test module. Each loaded XLA CPU
+    executable holds a few memory mappings; a whole suite in one process kept tens of
+    thousands and crossed the kernel's per-process limit (vm.max_map_count, 65,530), after
+    which compilation crashed. Programs a later module needs load back from the run's cache."""
+    yield
+    jax.clear_caches()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(RUN_CACHE, ignore_errors=True)
 
 SHARED = Path(os.environ.get("T2JAX_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 

@@ -50,8 +50,6 @@ class PowerSumFamily(Family):
 
     def bootstrap(self, data, law, n_resamples, *, method, seed, point=None, ks=None, resample=None, groups=None,
                   delta=1e-3, resolution=None, chunk=128, weights=None, devices=None, progress=None, timings=None):
-        if method == "isoflop":
-            raise T2JaxError("bootstrap refits a parametric fit (approach3 or varpro), not isoflop")
         return power_sum_bootstrap(power_sum_runs(data, law, ks), law, n_resamples, method=method, seed=seed,
                                    point=point, resample=resample, groups=groups, delta=delta,
                                    resolution=resolution, chunk=chunk, weights=weights, devices=devices,

@@ -1,0 +1,31 @@
+"""`t2jax allocate` on a fit of every registered pass@k law answers, or exits 2 with one
+line; never a traceback (a beta-nd fit has no loss surface, so no Chinchilla baseline)."""
+
+import json
+
+import pytest
+
+import t2jax
+from t2jax.cli import main
+
+
+@pytest.fixture(scope="module")
+def study():
+    return t2jax.synthetic_t2(n_questions=64, n_samples=256, seed=1).samples
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("law", t2jax.law_names(accuracy=True))
+def test_allocate_answers_for_every_pass_at_k_law(law, study, tmp_path, capsys):
+    path = tmp_path / "fit.json"
+    path.write_text(json.dumps(t2jax.fit(study, law).to_dict()))
+    code = main(["allocate", "--fit", str(path), "--train-flops", "2.56e19", "--inference-flops", "2e9", "--json"])
+    out, err = capsys.readouterr()
+    assert code in (0, 2), err
+    if code == 2:
+        assert len([line for line in err.splitlines() if line.startswith("t2jax: error")]) == 1, err
+    else:
+        answer = json.loads(out)
+        assert answer["N"] > 0 and 0 <= answer["accuracy"] <= 1
+        has_surface = set(t2jax.laws.SURFACE) <= set(t2jax.get_law(law).params)
+        assert (answer["chinchilla_baseline"] is not None) == has_surface
