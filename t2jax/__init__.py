@@ -49,7 +49,7 @@ from t2jax.data import (
     task_runs,
 )
 from t2jax.errors import T2JaxError
-from t2jax.fitting import BetaBinomialFit, FitResult, FitWarning, backtest, fit, fit_beta_binomial, fit_t2
+from t2jax.fitting import BetaBinomialFit, FitResult, FitStatus, FitWarning, backtest, fit, fit_beta_binomial, fit_t2
 from t2jax.laws import (
     FAMILIES,
     LAWS,
@@ -103,7 +103,7 @@ def __getattr__(name):
 
 __all__ = [
     "Allocation", "BetaBinomialFit", "BootstrapResult", "CHINCHILLA", "CHINCHILLA_BUDGETS", "FitResult", "FitWarning",
-    "FAMILIES", "Family", "LAWS", "Law", "T2_JOINT", "T2_TRUTH", "family_of", "register_family", "PassKTable", "PosteriorResult", "PowerSum", "Runs", "Samples", "T2JaxError", "T2_BETA", "T2_LOSS",
+    "FAMILIES", "Family", "FitStatus", "LAWS", "Law", "T2_JOINT", "T2_TRUTH", "family_of", "register_family", "PassKTable", "PosteriorResult", "PowerSum", "Runs", "Samples", "T2JaxError", "T2_BETA", "T2_LOSS",
     "allocate", "allocation_draws", "allocation_intervals", "approach3", "backtest", "beta_pass_at_k", "bootstrap",
     "bootstrap_t2_beta", "chinchilla_loss", "compute_optimal", "compute_optimal_intervals", "enable_compilation_cache", "fit",
     "fit_allocation_intervals", "fit_beta_binomial", "fit_beta_link", "fit_t2", "fit_t2_beta", "frontier",

@@ -10,9 +10,9 @@ from t2jax.fitting.backtest import Backtest, backtest, select_law
 from t2jax.fitting.betabinom import BetaBinomialFit, fit_beta_binomial
 from t2jax.fitting.extrapolation import ExtrapolationWarning
 from t2jax.fitting.metrics import summarise
-from t2jax.fitting.result import FitResult, FitWarning
+from t2jax.fitting.result import FitResult, FitStatus, FitWarning
 
 __all__ = [
-    "Backtest", "BetaBinomialFit", "ExtrapolationWarning", "FitResult", "FitWarning", "backtest", "choose_method",
+    "Backtest", "BetaBinomialFit", "ExtrapolationWarning", "FitResult", "FitStatus", "FitWarning", "backtest", "choose_method",
     "fit", "fit_beta_binomial", "fit_t2", "select_law", "summarise",
 ]  # fmt: skip

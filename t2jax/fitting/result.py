@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import warnings
 from typing import Any
 
@@ -21,16 +22,27 @@ class FitWarning(UserWarning):
     """A fit did not converge, or a parameter sits on a bound."""
 
 
+class FitStatus(enum.Enum):
+    """How a fit ended (``FitResult.status``); the parameters at a bound are in ``at_bound``."""
+
+    CONVERGED = "converged"  #: the refinement met its tolerance, every parameter inside its range
+    AT_BOUND = "at_bound"  #: converged, with parameters on a bound the data do not pin down
+    NOT_CONVERGED = "not_converged"  #: the refinement hit its iteration limit before its tolerance
+
+
 @dataclasses.dataclass(frozen=True)
 class FitResult:
     """A fitted law, parameters in raw units (N in parameters, D in tokens, C in FLOPs).
 
     Attributes:
-      method: ``"approach3"``, ``"varpro"`` or ``"isoflop"``.
+      method: one of the law's methods (``"approach3"``, ``"varpro"``, ``"isoflop"``, ``"mle"``;
+        for two-stage laws stage 1's fitter), so ``fit(data, law, method)`` refits alike.
       law: the law's name (``"chinchilla"``; ``"isoflop-power"`` for Approach 2, whose
         parameters are the power laws ``N* = N0 C^a``, ``D* = D0 C^b``).
       params: parameter name -> value.
-      objective: the minimised objective at ``params``.
+      objective: the minimised objective at ``params``; what it is depends on the family
+        (``t2jax.family_of(law).objective`` says: a Huber sum, a sum of squares, a negative
+        log-likelihood).
       n_points: runs used.
       converged: the refinement met its tolerance.
       at_bound: parameters at a bound (a coefficient at 0, an exponent at the grid edge).
@@ -55,6 +67,12 @@ class FitResult:
             warn(f"{which}: {', '.join(self.at_bound)} at a bound — the data do not pin "
                           f"{'it' if len(self.at_bound) == 1 else 'them'} down; add data that vary it, or use a "
                           "simpler law, before trusting forecasts", FitWarning)
+
+    @property
+    def status(self) -> FitStatus:
+        if not self.converged:
+            return FitStatus.NOT_CONVERGED
+        return FitStatus.AT_BOUND if self.at_bound else FitStatus.CONVERGED
 
     def _law_call(self, which: str, N, D, k):
         if self.law == "isoflop-power":
@@ -102,7 +120,7 @@ class FitResult:
         except KeyError as exc:
             raise T2JaxError(f"not a t2jax fit: key {exc.args[0]!r} is missing") from None
         core["params"] = checked_params(core["law"], core["params"])
-        extras = {k: v for k, v in data.items() if k not in core and k != "at_bound"}
+        extras = {k: v for k, v in data.items() if k not in core and k not in ("at_bound", "status")}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FitWarning)
             return cls(**core, at_bound=tuple(data.get("at_bound", ())), extras=extras)
@@ -117,6 +135,7 @@ class FitResult:
             "objective": float(self.objective),
             "converged": bool(self.converged),
             "at_bound": list(self.at_bound),
+            "status": self.status.value,
         }
         out.update(jsonable(self.extras))
         return out

@@ -64,7 +64,7 @@ def fit_beta_link(table: PassKTable, law: Law, stage1_method: str = "varpro") ->
     res = _fit_links(jnp.asarray(z - mean), jnp.asarray(samples.n), jnp.asarray(samples.c), jnp.asarray(w))
     coef = _uncentre(np.asarray(res.x), mean)
     return FitResult(
-        method="beta-binomial-mle",
+        method=stage1_method if stage1 else "mle",  # one of the law's methods: feeding it back refits alike
         law=law.name,
         params=stage1 | dict(zip(names, map(float, coef))),
         objective=float(res.value) * float(w.sum()),

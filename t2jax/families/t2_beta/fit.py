@@ -108,7 +108,7 @@ def fit_t2_beta(N, D, ks, acc, *, stage1_loss=None, stage1_method: str = "varpro
     res = fit_theta(jnp.asarray(L_hat), jnp.asarray(ks), jnp.asarray(acc), jnp.asarray(w)[:, None])
     params = dict(stage1.params) | dict(zip(THETA, map(float, np.asarray(res.x))))
     return FitResult(
-        method="t2-beta",
+        method=stage1_method,  # the law's method (stage 1's fitter): feeding it back refits alike
         law="t2-beta",
         params=params,
         objective=float(res.value),
