@@ -59,4 +59,4 @@ def identifiable(law: Law, X: np.ndarray) -> None:
 def raw_params(law: Law, coef, theta, scale) -> dict:
     coef, theta = np.asarray(coef, np.float64), np.asarray(theta, np.float64)
     raw = np.concatenate([coef[:1], coef[1:] * scale**theta])
-    return dict(zip(law.param_names, [float(v) for v in np.concatenate([raw, theta])]))
+    return dict(zip(law.params, [float(v) for v in np.concatenate([raw, theta])]))

@@ -90,10 +90,6 @@ class Law:
         return self._linear().exponents
 
     @property
-    def param_names(self) -> tuple[str, ...]:
-        return self.params
-
-    @property
     def n_params(self) -> int:
         return len(self.params)
 

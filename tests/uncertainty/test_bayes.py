@@ -38,7 +38,7 @@ def test_t2_posterior_through_allocation():
     bed = synthetic_t2(n_samples=1024, seed=0)
     runs = task_runs(bed.samples.subset(solved_checkpoints(bed.samples)), 2.0 ** np.arange(11))
     post = posterior(runs, law=T2_LOSS, num_chains=2, num_warmup=400, num_samples=300, seed=1)
-    assert set(T2_LOSS.param_names) <= set(post.draws.columns)
+    assert set(T2_LOSS.params) <= set(post.draws.columns)
     table = allocation_intervals(post.draws, "t2-loss", 2.56e19, 2e9)
     assert table.loc["N", "lower"] <= table.loc["N", "median"] <= table.loc["N", "upper"]
     assert table.loc["k", "lower"] >= 1.0
