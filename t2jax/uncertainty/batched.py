@@ -1,11 +1,14 @@
-r"""The generic batched driver: refit kernels over the rows of a weight matrix.
+r"""The one batched refit driver every family's bootstrap runs through.
 
-A batch of :math:`R` refits is an :math:`R \times n` weight matrix :math:`W` and a
-:class:`~t2jax.families.power_sum.kernels.RefitKernel` (how one row finds its starts and
-refines them). The driver maps the kernel over rows in fixed-size chunks (bounded
-memory; the same array program whatever :math:`R`), spreads chunks across devices with
-``shard_map``, and re-runs only the rows a cheap first pass left uncertified
-(:func:`staged_refits`).
+A batch of :math:`R` refits is a set of rows (weights of a resample, its start) and a
+refit program that maps one row to its optimum. The driver maps it over rows in
+fixed-size chunks (bounded memory; the same array program whatever :math:`R`), spreads
+chunks across devices with ``shard_map``, shows progress on long batches, and re-runs
+only the rows a cheap first pass left uncertified: :func:`staged_newton` for families
+refined by Newton from given starts (T² Approach 2's stage 2, the joint model), and
+:func:`staged_refits` for the power-sum refit kernels
+(:class:`~t2jax.families.power_sum.kernels.RefitKernel`, which find their own starts).
+Chunk sizes follow one policy per backend (:data:`CHUNKS`).
 """
 
 from __future__ import annotations
@@ -18,21 +21,31 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-#: Rows per chunk when re-running the refits the first pass left uncertified, by platform:
-#: small on CPU (a slow row holds up only its own chunk), large on accelerators (the
-#: stragglers of a 100,000-row bootstrap run as a few wide batches, not thousands of narrow ones).
-RETRY_CHUNK = {"cpu": 8}
-RETRY_CHUNK_ACCELERATOR = 2048
+#: Rows per vectorised chunk, by backend and kind of pass:
+#:
+#: * ``retry``: re-running the rows a first pass left uncertified (and T² Approach 2's
+#:   stage 2): small on CPU (a slow row holds up only its own chunk; results bitwise
+#:   independent of blocking), large on accelerators (the stragglers of a 100,000-row
+#:   bootstrap run as a few wide batches);
+#: * ``heavy``: rows that each touch every count (the joint model): one on CPU (each refit
+#:   already vectorises over the counts), wider on accelerators.
+#:
+#: The power-sum first pass takes the caller's ``chunk`` (default 128) on every backend.
+CHUNKS = {"cpu": {"retry": 8, "heavy": 1}, "accelerator": {"retry": 2048, "heavy": 64}}
+
+
+def chunk_for(kind: str, size: int) -> int:
+    """Chunk for ``size`` rows of a ``kind`` pass (see :data:`CHUNKS`) on the default backend;
+    on accelerators never wider than the rows."""
+    backend = jax.default_backend()
+    if backend in CHUNKS:
+        return CHUNKS[backend][kind]
+    return max(1, min(size, CHUNKS["accelerator"][kind]))
 
 
 def retry_chunk(size: int) -> int:
-    """Chunk for re-running ``size`` rows on the default backend: fixed on CPU (so results
-    are bitwise independent of how rows are blocked); on accelerators at most
-    ``RETRY_CHUNK_ACCELERATOR`` (results then agree to rounding, see the tests' tolerance)."""
-    backend = jax.default_backend()
-    if backend in RETRY_CHUNK:
-        return RETRY_CHUNK[backend]
-    return min(size, RETRY_CHUNK_ACCELERATOR)
+    """Chunk for re-running ``size`` rows (:data:`CHUNKS` ``retry``)."""
+    return chunk_for("retry", size)
 
 
 def map_rows(fn, arrays, chunk: int, mesh=None):
@@ -125,6 +138,28 @@ def staged_refits(kernel, data, W, chunk: int, mesh=None, timings=None):
     return clock("all_starts", int(todo.sum()), on_subset(retry(500, True), todo, out, W, starts, valid))
 
 
+def staged_newton(refit, rows: tuple, starts, *, quick: int, full: int, kind: str = "retry", mesh=None,
+                  progress=None, timings=None, label: str = "bootstrap refits"):
+    """Every row refined from its start: a quick pass of ``quick`` iterations over all rows
+    (a vmapped chunk waits for its slowest row, so the pass is capped), then the rows it
+    left unconverged continue from where they stopped with ``full`` iterations.
+
+    ``refit(rows, starts, max_iter, chunk, mesh)`` maps one row to its refinement and
+    returns a tuple whose first entry is the solution and whose last is the converged
+    flag. Chunks follow :data:`CHUNKS` (``kind``); the first pass is spread over ``mesh``,
+    the stragglers run in fixed chunks on one device (results do not depend on placement).
+    """
+    clock = _Clock(timings)
+    R = starts.shape[0]
+    chunk = chunk_for(kind, R)
+    blocks = row_blocks(R, chunk * (mesh.size if mesh is not None else 1), progress, label)
+    parts = [refit(tuple(r[b] for r in rows), starts[b], quick, chunk, mesh) for b in blocks]
+    out = clock("quick", R, tuple(np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(len(parts[0]))))
+    todo = ~np.asarray(out[-1])
+    rest = lambda *a: refit(a[:-1], a[-1], full, chunk_for(kind, a[-1].shape[0]), None)
+    return clock("retry", int(todo.sum()), on_subset(rest, todo, out, *(np.asarray(r) for r in rows), out[0]))
+
+
 class _Clock:
     """Per-pass wall time (blocking on each pass's outputs only when timings are asked for)."""
 
@@ -140,9 +175,9 @@ class _Clock:
         return out
 
 
-def row_blocks(R: int, unit: int, progress):
-    """Row blocks of whole chunks; wrapped in a progress bar when asked (or when long
-    and on a terminal)."""
+def row_blocks(R: int, unit: int, progress, label: str = "bootstrap refits"):
+    """Row blocks of whole chunks; wrapped in a progress bar (with time left) when asked,
+    or when long and on a terminal."""
     if progress is None:
         progress = R >= 2000 and sys.stderr.isatty()
     if not progress:
@@ -153,4 +188,4 @@ def row_blocks(R: int, unit: int, progress):
         from tqdm.auto import tqdm
     except ImportError:  # tqdm comes with numpyro; without it, no bar
         return blocks
-    return tqdm(blocks, desc="bootstrap refits", unit="block")
+    return tqdm(blocks, desc=label, unit="block")

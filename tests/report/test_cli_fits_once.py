@@ -3,7 +3,6 @@ starts from it instead of refitting (counted by wrapping each family's fitter)."
 
 import json
 
-import pytest
 
 import t2jax
 from t2jax.cli import main

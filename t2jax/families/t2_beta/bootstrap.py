@@ -27,7 +27,7 @@ from t2jax.fitting.result import FitResult, FitWarning
 from t2jax.laws.chinchilla import chinchilla_loss
 from t2jax.precision import x64
 from t2jax.programs import program
-from t2jax.uncertainty.batched import map_rows, on_subset, retry_chunk
+from t2jax.uncertainty.batched import batch_mesh, map_rows, staged_newton
 from t2jax.uncertainty.resample import resample_weights
 from t2jax.uncertainty.results import BootstrapResult
 
@@ -35,23 +35,22 @@ from t2jax.uncertainty.results import BootstrapResult
 QUICK_ITERATIONS = 30  #: the bulk pass: most well-posed resamples converge within it
 
 
-@program(static_argnames=("max_iter", "chunk"))
-def theta_refits(L, ks, acc, W, theta0s, max_iter: int, chunk: int):
+@program(static_argnames=("max_iter", "chunk", "mesh"), storable=lambda mesh=None, **_: mesh is None)
+def theta_refits(L, ks, acc, W, theta0s, max_iter: int, chunk: int, mesh=None):
     """Stage-2 Newton from ``theta0s`` (a row per resample), ``chunk`` resamples at a time."""
     one = lambda l, w, t: minimize(stage2_sse, t, l, ks, acc, w[:, None], max_iter=max_iter)
-    return map_rows(one, (L, W, theta0s), chunk=chunk)
+    return map_rows(one, (L, W, theta0s), chunk=chunk, mesh=mesh)
 
 
-def staged_theta(L, ks, acc, W, theta0) -> NewtonResult:
-    """Every resample's stage 2 from the point fit's ``theta``: a bulk pass of
-    ``QUICK_ITERATIONS`` (a vmapped chunk waits for its slowest row, so the pass is
-    capped), then the unconverged few continue from where they stopped with the full
-    budget. Chunks are :func:`~t2jax.uncertainty.batched.retry_chunk`: 8 rows on CPU
-    (results bitwise independent of blocking), wide on accelerators."""
-    starts = jnp.broadcast_to(theta0, (W.shape[0], theta0.size))
-    quick = theta_refits(L, ks, acc, W, starts, QUICK_ITERATIONS, retry_chunk(W.shape[0]))
-    rest = lambda l, w, t: theta_refits(l, ks, acc, w, t, 500, retry_chunk(w.shape[0]))
-    return NewtonResult(*on_subset(rest, ~np.asarray(quick.converged), tuple(quick), L, W, quick.x))
+def staged_theta(L, ks, acc, W, theta0, mesh=None, progress=None) -> NewtonResult:
+    """Every resample's stage 2 from the point fit's ``theta`` through the batched driver
+    (:func:`~t2jax.uncertainty.batched.staged_newton`): a bulk pass of ``QUICK_ITERATIONS``,
+    then the unconverged few with the full budget, in ``retry`` chunks (8 rows on CPU:
+    results bitwise independent of blocking; wide on accelerators)."""
+    starts = np.broadcast_to(np.asarray(theta0), (W.shape[0], theta0.size))
+    refit = lambda rows, t, it, chunk, m: theta_refits(rows[0], ks, acc, rows[1], t, it, chunk, m)
+    return NewtonResult(*staged_newton(refit, (L, W), starts, quick=QUICK_ITERATIONS, full=500, mesh=mesh,
+                                       progress=progress, label="T² Approach 2 refits"))
 
 
 @x64
@@ -80,7 +79,7 @@ def bootstrap_t2_beta(N, D, ks, acc, n_resamples: int = 1000, *, stage1_loss=Non
     params = {k: jnp.asarray(stage1.draws[k].to_numpy()) for k in names}
     L = jax.vmap(lambda p: chinchilla_loss(p, jnp.asarray(N), jnp.asarray(D)))(params)
     theta0 = jnp.asarray([point.params[t] for t in THETA])
-    res = staged_theta(L, jnp.asarray(ks), jnp.asarray(acc), jnp.asarray(W), theta0)
+    res = staged_theta(L, jnp.asarray(ks), jnp.asarray(acc), jnp.asarray(W), theta0, batch_mesh(devices), progress)
     draws = stage1.draws[names].copy()
     for i, name in enumerate(THETA):
         draws[name] = np.asarray(res.x[:, i])

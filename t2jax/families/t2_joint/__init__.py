@@ -28,10 +28,11 @@ class T2JointFamily(Family):
         result = fit_anchored(counts, answer_nll, **options) if answer_nll is not None else fit_joint(counts, **options)
         return with_extras(result, dropped_checkpoints=list(table.dropped) if counts is table.samples else [])
 
-    def bootstrap(self, data, law, n_resamples, *, method, seed, point=None, ks=None, resample=None, chunk=None):
+    def bootstrap(self, data, law, n_resamples, *, method, seed, point=None, ks=None, resample=None, devices=None,
+                  progress=None):
         self._joint_point(point, "bootstrap")
-        return bootstrap_joint(data, n_resamples, seed=seed, resample=resample or "problems", ks=ks, chunk=chunk,
-                               point=point)
+        return bootstrap_joint(data, n_resamples, seed=seed, resample=resample or "problems", ks=ks, point=point,
+                               devices=devices, progress=progress)
 
     def posterior(self, data, law, *, method, point=None, ks=None, **options):
         self._joint_point(point, "posterior")

@@ -60,21 +60,14 @@ from t2jax.fitting.result import FitWarning
 from t2jax.families.t2_joint.laws import JOINT_PARAMS
 from t2jax.precision import x64
 from t2jax.programs import program
-from t2jax.uncertainty.batched import map_rows
+from t2jax.uncertainty.batched import batch_mesh, map_rows, staged_newton
 from t2jax.uncertainty.nuts import chain_diagnostics, diagnostic_problems, run_nuts
 from t2jax.uncertainty.resample import point_weights
 from t2jax.uncertainty.results import BootstrapResult, PosteriorResult
 from t2jax.validate import check_count, check_seed
 
-#: Resamples per vectorised block of the bootstrap, by platform: one on CPU (each refit
-#: already vectorises over every count, and a slow resample then holds up no other),
-#: wider on accelerators.
-JOINT_CHUNK = {"cpu": 1}
-JOINT_CHUNK_ACCELERATOR = 64
-
-
-def joint_chunk() -> int:
-    return JOINT_CHUNK.get(jax.default_backend(), JOINT_CHUNK_ACCELERATOR)
+QUICK_ITERATIONS = 30  #: the bulk pass of the bootstrap; the unconverged few continue to MAX_ITERATIONS
+MAX_ITERATIONS = 200
 
 
 def joint_model(logN, logD, checkpoint, n, c, multiplicity):
@@ -184,44 +177,49 @@ def laplace_covariance(u, arrays) -> np.ndarray:
     return jac @ cov_u @ jac.T
 
 
-@program(static_argnames=("chunk", "max_iter"))
-def joint_refits(u0, logN, logD, n, c, observed, row_weights, column_weights, chunk: int, max_iter: int = 200):
-    """Newton from ``u0`` on every resample: checkpoint weights ``(R, J)`` times problem
-    weights ``(R, P)``, ``chunk`` resamples at a time."""
+@program(static_argnames=("chunk", "max_iter", "mesh"), storable=lambda mesh=None, **_: mesh is None)
+def joint_refits(u0s, logN, logD, n, c, observed, row_weights, column_weights, chunk: int, max_iter: int = 200,
+                 mesh=None):
+    """Newton from ``u0s`` (a row per resample) on every resample: checkpoint weights
+    ``(R, J)`` times problem weights ``(R, P)``, ``chunk`` resamples at a time."""
 
-    def one(rw, cw):
+    def one(rw, cw, u0):
         res = minimize(joint_nll, u0, logN, logD, n, c, observed * rw[:, None] * cw[None, :], max_iter=max_iter,
                        derivatives=joint_derivatives)
         return res.x, res.value, res.converged
 
-    return map_rows(one, (row_weights, column_weights), chunk)
+    return map_rows(one, (row_weights, column_weights, u0s), chunk, mesh)
 
 
 def bootstrap_joint(data, n_resamples: int = 1000, *, seed: int = 0, resample: str = "problems", ks=None,
-                    chunk=None, point=None):
+                    point=None, devices=None, progress=None):
     """Bootstrap of ``t2-joint``: resample problems (default) or checkpoints (``"groups"``)
     with replacement and refit each resample; a :class:`~t2jax.uncertainty.BootstrapResult`
-    whose ``weights`` are the problem (or checkpoint) multiplicities. ``chunk``: resamples
-    per vectorised block (default :func:`joint_chunk`); another chunk size may change results at rounding level.
-    Every refit starts from the maximum-likelihood fit ``point`` (computed when not given)."""
+    whose ``weights`` are the problem (or checkpoint) multiplicities. Every refit starts
+    from the maximum-likelihood fit ``point`` (computed when not given) and runs through
+    the batched driver (:func:`~t2jax.uncertainty.batched.staged_newton`: ``heavy``
+    chunks, sharded over ``devices``, a progress bar on long runs)."""
     seed, n_resamples = check_seed(seed), check_count("n_resamples", n_resamples)
     if resample not in ("problems", "groups"):
         raise T2JaxError(f"t2-joint resamples 'problems' or 'groups' (checkpoints), not {resample!r}")
     counts = joint_counts(data, as_table(data, ks))
-    chunk = joint_chunk() if chunk is None else check_count("chunk", chunk)
-    return _bootstrap_joint(counts, point or fit_joint(counts), n_resamples, seed, resample, chunk)
+    return _bootstrap_joint(counts, point or fit_joint(counts), n_resamples, seed, resample, batch_mesh(devices),
+                            progress)
 
 
 @x64
-def _bootstrap_joint(counts, point, R, seed, resample, chunk):
+def _bootstrap_joint(counts, point, R, seed, resample, mesh, progress):
     logN, logD, n, c, w, scale = counts_arrays(counts)
     J, P = n.shape
     W = point_weights(seed, P if resample == "problems" else J, R)
     rows, cols = (np.ones((R, J)), W) if resample == "problems" else (W, np.ones((R, P)))
     u0 = jnp.asarray(to_unconstrained(point.params, scale))
     start = time.perf_counter()
-    U, value, converged = (np.asarray(a) for a in joint_refits(
-        u0, *(jnp.asarray(a) for a in (logN, logD, n, c, w, rows, cols)), chunk=min(chunk, R)))
+    shared = tuple(jnp.asarray(a) for a in (logN, logD, n, c, w))
+    refit = lambda rc, u, it, chunk, m: joint_refits(u, *shared, *rc, chunk=chunk, max_iter=it, mesh=m)
+    U, value, converged = staged_newton(refit, (rows, cols), np.broadcast_to(u0, (R, u0.size)),
+                                        quick=QUICK_ITERATIONS, full=MAX_ITERATIONS, kind="heavy", mesh=mesh,
+                                        progress=progress, label="t2-joint refits")
     draws = pd.DataFrame(to_params(U, scale))
     draws["objective"] = value
     draws["converged"] = converged & np.all(np.isfinite(U), axis=1)
