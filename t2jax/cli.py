@@ -140,10 +140,11 @@ def _fit(args) -> int:
     extra = {}
     if args.bootstrap:
         boot = t2jax.bootstrap(data, args.method, args.bootstrap, seed=args.seed, resample=args.resample, law=law,
-                               point=result, **kw)
+                               point=t2jax.uncertainty.own_point(result, law), **kw)
         extra["bootstrap"] = boot.to_dict(args.level)
     if args.bayes:
-        post = t2jax.posterior(data, law=law, method=args.method, seed=args.seed, point=result, **kw)
+        post = t2jax.posterior(data, law=law, method=args.method, seed=args.seed,
+                               point=t2jax.uncertainty.own_point(result, law), **kw)
         extra["posterior"] = post.to_dict(args.level, seed=args.seed)
     out = result.to_dict() | extra
     if args.json:

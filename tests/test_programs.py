@@ -42,6 +42,7 @@ def _stored(folder):
     return {p.name: p.stat().st_mtime_ns for p in (folder / "programs").glob(f"*{programs.SUFFIX}")}
 
 
+@pytest.mark.slow
 def test_second_process_loads_the_programs_and_gets_the_same_numbers(tmp_path):
     cache = tmp_path / "cache"
     first = _run(cache, tmp_path)
@@ -60,6 +61,7 @@ def test_second_process_loads_the_programs_and_gets_the_same_numbers(tmp_path):
         np.testing.assert_allclose(list(stored), list(values), rtol=0 if jax.default_backend() == "cpu" else 1e-9)
 
 
+@pytest.mark.slow
 def test_a_damaged_program_is_exported_again(tmp_path):
     cache = tmp_path / "cache"
     first = _run(cache, tmp_path)

@@ -1,5 +1,6 @@
 """The README's Python examples run as written, using only names from ``import t2jax``."""
 
+import pytest
 import ast
 import re
 from pathlib import Path
@@ -22,6 +23,7 @@ def test_readme_examples_import_only_t2jax():
                 assert {a.name for a in node.names} <= {"t2jax", "numpy"}, ast.unparse(node)
 
 
+@pytest.mark.slow
 def test_readme_examples_run(tmp_path, monkeypatch):
     import warnings
 

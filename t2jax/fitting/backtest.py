@@ -23,13 +23,15 @@ import pandas as pd
 from t2jax.data.samples import Samples, observed_pass_at_k, solved_checkpoints
 from t2jax.errors import T2JaxError
 from t2jax.fitting.api import fit
+from t2jax.fitting.falling import falling_checkpoints
 from t2jax.fitting.metrics import METRICS, add_metrics, summarise
-from t2jax.laws.registry import get_law, law_names
+from t2jax.laws.registry import family_of, get_law, law_names
 
 
 DEFAULT_TEST_KS = (1, 2, 4, 8, 10, 16, 32, 64, 100, 128, 256, 512, 768, 1000, 1024, 1280, 1536, 2048, 3072, 4096,
                    6144, 7168, 8192, 10000)  # the k of the published Pythia pass@k tables
 DROPPED_COLUMNS = ["holdout", "checkpoint", "role", "reason", "cells"]
+LOGLIK_COLUMNS = ["holdout", "law", "checkpoint", "falling", "counts", "loglik"]
 
 
 def checkpoint_table(samples: Samples) -> pd.DataFrame:
@@ -48,17 +50,27 @@ class Backtest:
         out, and ``error`` (why the law could not be fitted on that split, else empty).
       dropped: one row per checkpoint or group of cells left out: ``holdout``,
         ``checkpoint``, ``role`` (train/test), ``reason`` and ``cells``.
+      loglik: one row per (holdout, law, held-out checkpoint) for laws that predict each
+        problem's count: ``counts`` scored and ``loglik``, their summed log predictive
+        probability (nats). ``summary()`` reports ``heldout_loglik``, nats per count.
+
+    ``table`` marks held-out checkpoints whose pass@1 falls as D grows beyond sampling
+    noise (``falling``, :mod:`t2jax.fitting.falling`); ``summary(falling=False)`` leaves
+    them out.
     """
 
     table: pd.DataFrame
     fits: pd.DataFrame
     dropped: pd.DataFrame
+    loglik: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=LOGLIK_COLUMNS))
 
-    def summary(self, by=None) -> pd.DataFrame:
-        """Per law: metric means and counts, plus what was left out (failed and flagged
-        fits, unscored held-out checkpoints, dropped training checkpoints and cells beyond
-        n, summed over splits). With ``by`` (``"k_band"``, ``"pass_band"``): the metrics per band."""
-        out = summarise(self.table, by)
+    def summary(self, by=None, falling: bool = True) -> pd.DataFrame:
+        """Per law: metric means and counts, the held-out log score, plus what was left out
+        (failed and flagged fits, unscored held-out checkpoints, dropped training checkpoints
+        and cells beyond n, summed over splits). With ``by`` (``"k_band"``, ``"pass_band"``):
+        the metrics per band. ``falling=False``: without the falling held-out checkpoints."""
+        table = self.table if falling or self.table.empty else self.table[~self.table["falling"].astype(bool)]
+        out = summarise(table, by)
         if by:
             return out
         laws = self.fits.groupby("law", sort=False)
@@ -68,6 +80,17 @@ class Backtest:
                                        include_groups=False),
         }).reset_index()
         out = flags.merge(out, on="law", how="left") if not out.empty else flags
+        ll = self.loglik
+        if not falling and not ll.empty:
+            ll = ll[~ll["falling"].astype(bool)]
+        if not ll.empty:
+            sums = ll.groupby("law", sort=False)[["loglik", "counts"]].sum()
+            score = (sums["loglik"] / sums["counts"]).rename("heldout_loglik").reset_index()
+            out = out.merge(score, on="law", how="left")
+        else:
+            out["heldout_loglik"] = np.nan
+        out["falling_checkpoints"] = int(table.drop_duplicates(["holdout", "checkpoint"])["falling"].sum()) \
+            if "falling" in table else 0
         count = lambda role: int(self.dropped.loc[(self.dropped["role"] == role) & (self.dropped["cells"] == 0)].shape[0])
         out["unscored_checkpoints"] = count("test")
         out["dropped_train_checkpoints"] = count("train")
@@ -76,14 +99,15 @@ class Backtest:
 
     def to_dict(self) -> dict:
         records = lambda f: f.replace({np.nan: None}).to_dict(orient="records")
-        return {"summary": records(self.summary()), "by_k_band": records(self.summary("k_band")),
+        return {"summary": records(self.summary()), "summary_not_falling": records(self.summary(falling=False)),
+                "by_k_band": records(self.summary("k_band")),
                 "by_pass_band": records(self.summary("pass_band")), "fits": records(self.fits),
                 "dropped": records(self.dropped)}
 
     @staticmethod
     def concat(parts) -> "Backtest":
         return Backtest(*(pd.concat([getattr(p, f) for p in parts], ignore_index=True)
-                          for f in ("table", "fits", "dropped")))
+                          for f in ("table", "fits", "dropped", "loglik")))
 
 
 def _dropped_rows(holdout, samples, role, mask, reason):
@@ -111,6 +135,7 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
         raise T2JaxError(f"cannot evaluate holdout expression {holdout!r} on columns N, D: {exc}") from None
     solved = solved_checkpoints(samples)
     train_set, test_set = samples.subset(~test), samples.subset(test & solved)
+    falling = falling_checkpoints(samples, test & solved)[test & solved]
     if train_set.N.size < 3 or test_set.N.size == 0:
         raise T2JaxError(f"holdout {holdout!r} leaves {train_set.N.size} training and {test_set.N.size} scorable "
                          "test checkpoints")
@@ -126,7 +151,7 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
                             "reason": f"k > {int(usable.max()) if usable.size else 0}, the smallest n of its problems"})
         one = test_set.subset(np.arange(test_set.N.size) == i)
         cells.append((name, usable, observed_pass_at_k(one, usable)[0], float(np.mean(test_set.c[i][obs_i] > 0))))
-    rows, fits = [], []
+    rows, fits, logliks = [], [], []
     for law in laws:
         try:
             with warnings.catch_warnings():
@@ -139,6 +164,11 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
         fits.append({"holdout": holdout, "law": law.name, **flags,
                      "train_cells_dropped": int(result.extras.get("dropped_cells", {}).get("pass_at_k_exactly_1", 0)),
                      "error": ""})
+        ll = family_of(law).count_loglik(result, law, train_set, test_set)
+        if ll is not None:
+            logliks += [{"holdout": holdout, "law": law.name, "checkpoint": name, "falling": bool(falling[i]),
+                         "counts": int(np.isfinite(ll[i]).sum()), "loglik": float(np.nansum(ll[i]))}
+                        for i, name in enumerate(test_set.checkpoints)]
         for i, (name, usable, obs, cap) in enumerate(cells):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # every held-out point extrapolates; the table says how far
@@ -147,9 +177,11 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
             for k, o, p in zip(usable, obs, pred):
                 rows.append({"holdout": holdout, "law": law.name, "checkpoint": name, "N": test_set.N[i],
                              "D": test_set.D[i], "k": k, "observed": o, "predicted": float(p), "solved_fraction": cap,
-                             "extrapolation_N": reach["N"], "extrapolation_D": reach["D"], **flags})
+                             "extrapolation_N": reach["N"], "extrapolation_D": reach["D"],
+                             "falling": bool(falling[i]), **flags})
     table = add_metrics(pd.DataFrame(rows)) if rows else pd.DataFrame(columns=["law", "k", "observed", *METRICS])
-    return Backtest(table, pd.DataFrame(fits), pd.DataFrame(dropped, columns=DROPPED_COLUMNS))
+    return Backtest(table, pd.DataFrame(fits), pd.DataFrame(dropped, columns=DROPPED_COLUMNS),
+                    pd.DataFrame(logliks, columns=LOGLIK_COLUMNS))
 
 
 def failed_fit(holdout: str, law: str, exc: Exception) -> dict:

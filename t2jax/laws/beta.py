@@ -61,3 +61,10 @@ def beta_binomial_loglik(a, b, n, c):
     r"""Beta-binomial log-likelihood of ``c`` successes in ``n`` trials, without the
     binomial constant: :math:`\ln B(c + a, n - c + b) - \ln B(a, b)`; broadcasting."""
     return betaln(c + a, n - c + b) - betaln(a, b)
+
+
+def beta_binomial_logpmf(a, b, n, c):
+    r"""Beta-binomial log-probability of ``c`` successes in ``n`` trials, with the binomial
+    constant: :math:`\ln\binom{n}{c} + \ln B(c + a, n - c + b) - \ln B(a, b)`; broadcasting."""
+    n, c = (jnp.asarray(v, jnp.result_type(float)) for v in (n, c))
+    return gammaln(n + 1.0) - gammaln(c + 1.0) - gammaln(n - c + 1.0) + beta_binomial_loglik(a, b, n, c)

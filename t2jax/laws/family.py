@@ -15,7 +15,11 @@ The stages call, for a law ``law`` of the family:
   (``data`` as given, ``table`` its pass@k table, :mod:`t2jax.data.passk_table`);
 * ``bootstrap(data, law, n_resamples, *, point, seed, method, ks, **options)``: refits of
   resamples through the batched driver, starting from the point fit ``point``;
-* ``posterior(data, law, *, point, ks, **options)``: a numpyro posterior.
+* ``posterior(data, law, *, point, ks, **options)``: a numpyro posterior;
+* ``count_loglik(fit, law, train, test)``: the log predictive probability of every
+  held-out count (what backtests score as ``heldout_loglik``). By default a law with a
+  per-problem Beta (``Law.problem_beta``) predicts each count by its checkpoint's
+  Beta-binomial; other laws predict no per-problem distribution (None).
 
 A family that lacks a stage inherits the refusal here: one :class:`T2JaxError` line
 naming the law and the stage, never a ``KeyError``. The keyword options a stage honours
@@ -24,7 +28,12 @@ are those its method declares; the stages refuse any other by name.
 
 from __future__ import annotations
 
+import jax.numpy as jnp
+import numpy as np
+
 from t2jax.errors import T2JaxError
+from t2jax.laws.beta import beta_binomial_logpmf
+from t2jax.precision import x64
 
 
 class Family:
@@ -51,7 +60,22 @@ class Family:
     def posterior(self, data, law, **options):
         raise T2JaxError(f"law '{law.name}' (family {self.name}) has no posterior")
 
+    def count_loglik(self, fit, law, train, test):
+        """Log predictive probability of each count of ``test`` (checkpoints x problems, NaN
+        where a problem was not asked) under ``fit`` (fitted to ``train``), in nats; None when
+        the law predicts no per-problem distribution."""
+        if law.problem_beta is None:
+            return None
+        ll = _beta_binomial_counts(law.problem_beta, fit.params, test.N, test.D, test.n, test.c)
+        return np.where(test.observed, ll, np.nan)
+
     def stages(self) -> tuple[str, ...]:
         """The stages this family implements (the others are refused)."""
         return tuple(s for s in ("fit_runs", "fit_counts", "bootstrap", "posterior")
                      if getattr(type(self), s) is not getattr(Family, s))
+
+
+@x64
+def _beta_binomial_counts(problem_beta, params, N, D, n, c):
+    a, b = problem_beta(params, jnp.asarray(N), jnp.asarray(D))
+    return beta_binomial_logpmf(a[:, None], b[:, None], jnp.asarray(n), jnp.asarray(c))

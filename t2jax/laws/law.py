@@ -22,6 +22,7 @@ from typing import Callable, NamedTuple, Optional
 import jax.numpy as jnp
 
 from t2jax.errors import T2JaxError
+from t2jax.laws.beta import beta_log_miss
 
 #: Parameter constraints a law may declare (name -> one of these).
 CONSTRAINTS = ("real", "nonnegative", "positive", "unit")  # unit: (0, 1]
@@ -53,6 +54,9 @@ class Law:
       methods: fitting methods, the default first.
       data: ``"runs"`` (losses of training runs) or ``"samples"`` (repeated-sampling counts)
         -- what a user fits it to.
+      problem_beta: ``problem_beta(params, N, D) -> (a, b)``, for laws whose per-problem
+        success rate at a checkpoint is ``Beta(a, b)`` (:func:`beta_law`): a count's
+        predictive is then its checkpoint's Beta-binomial.
       description: one line for help texts.
     """
 
@@ -62,6 +66,7 @@ class Law:
     loss: Callable
     accuracy: Optional[Callable] = None
     log_miss: Optional[Callable] = None
+    problem_beta: Optional[Callable] = None
     constraints: tuple[tuple[str, str], ...] = ()
     linear: Optional[PowerSum] = None
     family: str = "power-sum"
@@ -119,6 +124,13 @@ def power_sum_law(name, covariates, coefficients, exponents, loss, accuracy=None
     constraints = tuple((c, "nonnegative") for c in coefficients) + tuple((e, "positive") for e in exponents)
     return Law(name, tuple(covariates), tuple(coefficients) + tuple(exponents), loss, accuracy,
                constraints=constraints, linear=PowerSum(tuple(coefficients), tuple(exponents)), **fields)
+
+
+def beta_law(name, covariates, params, problem_beta, **fields) -> Law:
+    r"""A law whose per-problem success rate at a checkpoint is :math:`\mathrm{Beta}(a, b)`
+    with ``(a, b) = problem_beta(params, N, D)``: :math:`\mathrm{pass}@k = 1 - B(a, b + k)/B(a, b)`."""
+    log_miss = lambda p, N, D, k: beta_log_miss(*problem_beta(p, N, D), k)
+    return miss_rate_law(name, covariates, params, log_miss, problem_beta=problem_beta, **fields)
 
 
 def miss_rate_law(name, covariates, params, log_miss, **fields) -> Law:

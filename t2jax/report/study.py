@@ -20,7 +20,7 @@ from t2jax.fitting.result import jsonable
 from t2jax.laws.registry import get_law
 from t2jax.report import plot
 from t2jax.report.html import render
-from t2jax.uncertainty import bootstrap, compute_optimal_intervals, posterior
+from t2jax.uncertainty import bootstrap, compute_optimal_intervals, own_point, posterior
 
 FILES = ("report.html", "summary.json")
 
@@ -73,10 +73,11 @@ def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n
     sections = _fit_sections(result, data)
     draws, source = None, None
     if n_bootstrap:
-        boot = bootstrap(data, method, n_bootstrap, seed=seed, resample=resample, law=law, point=result, **kw)
+        boot = bootstrap(data, method, n_bootstrap, seed=seed, resample=resample, law=law,
+                         point=own_point(result, law), **kw)
         summary["bootstrap"], draws, source = boot.to_dict(level), boot.usable_draws, "bootstrap"
     elif bayes:
-        post = posterior(data, law=law, method=method, seed=seed, point=result, **kw)
+        post = posterior(data, law=law, method=method, seed=seed, point=own_point(result, law), **kw)
         summary["posterior"], draws, source = post.to_dict(level, seed=seed), post.draws, "posterior"
     if draws is not None:
         rows = [(f"{source}.intervals.{p}.{q}", f"{p} {q}") for p in result.params for q in ("lower", "median", "upper")]

@@ -139,7 +139,10 @@ def backtest_text(splits, result) -> str:
     """A backtest: metrics per law, by k band and by observed pass@k band, and what was left out."""
     lines = [f"held out: {', '.join(splits)}",
              "metrics (means): abs_error |p - o|; log_ratio |log(p/o)|; miss_log_ratio |log((1-p)/(1-o))|; "
-             "relative_error of -log pass@k", _table(result.summary()), "", "by k band:",
+             "relative_error of -log pass@k; heldout_loglik: mean log predictive probability of each held-out "
+             "count, nats per count (laws with per-problem predictions)", _table(result.summary()), "",
+             "without held-out checkpoints whose pass@1 falls as D grows (beyond 3 standard errors):",
+             _table(result.summary(falling=False)), "", "by k band:",
              _table(result.summary("k_band")), "", "by observed pass@k band:", _table(result.summary("pass_band"))]
     return "\n".join(lines + _left_out(result))
 

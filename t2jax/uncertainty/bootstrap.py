@@ -39,6 +39,12 @@ def check_point(point, law) -> FitResult:
     return point
 
 
+def own_point(result: FitResult, law):
+    """``result`` when it is a fit of ``law`` (a bootstrap or posterior can start from it),
+    else None (an IsoFLOP power-law fit, say: the stage then fits, or refuses, itself)."""
+    return result if result.law == get_law(law).name else None
+
+
 def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, law="chinchilla", point=None,
               **options) -> BootstrapResult:
     """Refit on ``n_resamples`` bootstrap resamples (seeded).

@@ -98,6 +98,7 @@ def test_backtest_cli(tmp_path, capsys):
 
 
 
+@pytest.mark.slow
 def test_leave_one_out_runs_from_the_cli(tmp_path, capsys):
     """`backtest --leave-one-out N` used to fail on numpy 2 reprs inside the pandas query."""
     import json
@@ -132,6 +133,7 @@ def test_leave_one_size_out_on_pythia_gsm8k(tmp_path, capsys):
     assert result["summary"][0]["targets"] > 0
 
 
+@pytest.mark.slow
 def test_select_names_a_law_on_pythia(capsys):
     from conftest import shared_file
 
@@ -145,6 +147,7 @@ def test_select_names_a_law_on_pythia(capsys):
     assert "D >= 3e+11" in text or "D >= 300000000000.0" in text
 
 
+@pytest.mark.slow
 def test_select_prefers_the_generating_law():
     samples = beta_nd_samples(n_problems=200, n_samples=1000)
     ranking, per_split, _ = select_law(samples, laws=["beta-nd", "t2-loss"], splits=["D > 1e11", "N > 3e8"])

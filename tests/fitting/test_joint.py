@@ -31,6 +31,7 @@ def joint_fit():
     return t2jax.fit(bed.samples, "t2-joint")
 
 
+@pytest.mark.slow
 def test_joint_mle_recovers_the_law_and_its_optimum(joint_fit):
     # 200 problems per checkpoint: parameters to sampling precision, the optimum closely
     assert joint_fit.converged and joint_fit.at_bound == ()

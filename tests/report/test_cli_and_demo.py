@@ -33,6 +33,7 @@ def test_fit_with_flops_column(tmp_path, capsys):
     assert "approach3 fit of 234 points" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_demo(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -127,6 +128,7 @@ def test_fit_bootstrap_cli_and_allocation_intervals(scalefit_path, tmp_path, cap
     assert again["bootstrap"]["draws"] == boot["draws"]
 
 
+@pytest.mark.slow
 def test_t2_bootstrap_allocate_cli(tmp_path, capsys):
     from conftest import shared_file
 

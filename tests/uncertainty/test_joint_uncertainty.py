@@ -29,6 +29,7 @@ def inside_constraints(draws):
     assert np.all(draws["alpha"] > 0) and np.all(draws["beta"] > 0)
 
 
+@pytest.mark.slow
 def test_bootstrap_resamples_problems_reproducibly(counts):
     one = t2jax.bootstrap(counts, law="t2-joint", n_resamples=12, seed=1)
     again = t2jax.bootstrap(counts, law="t2-joint", n_resamples=12, seed=1)
@@ -53,6 +54,7 @@ def test_bootstrap_checkpoints_and_refused_units(counts):
         t2jax.bootstrap(counts, law="t2-joint", n_resamples=4, resample="points")
 
 
+@pytest.mark.slow
 def test_posterior_draws_and_diagnostics(counts):
     with pytest.warns(FitWarning, match="NUTS diagnostics"):  # 2 x 60 draws: too few effective draws
         post = t2jax.posterior(counts, law="t2-joint", num_chains=2, num_warmup=60, num_samples=60, seed=3)

@@ -31,6 +31,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_sharded_equals_single_device():
     data = shared_file("epoch-analyzing-chinchilla/svg_extracted_data.csv")
     env = dict(os.environ)

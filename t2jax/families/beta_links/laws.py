@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from t2jax.laws.beta import beta_log_miss
 from t2jax.laws.chinchilla import SURFACE, chinchilla_loss
-from t2jax.laws.law import miss_rate_law
+from t2jax.laws.law import beta_law
 
 BETA_ND_PARAMS = ("a0", "a1", "a2", "b0", "b1", "b2")
 BETA_LOSS_LINKS = ("a0", "a1", "b0", "b1")
@@ -55,24 +54,23 @@ def link_ab(coef, z):
     return jnp.exp(coef[0] + z @ coef[1 : q + 1]), jnp.exp(coef[q + 1] + z @ coef[q + 2 :])
 
 
-def _link_log_miss(names, covariates):
-    def log_miss(params, N, D, k):
+def _link_beta(names, covariates):
+    def problem_beta(params, N, D):
         coef = jnp.stack([jnp.asarray(params[n]) for n in names])
-        a, b = link_ab(coef, covariates(params, N, D))
-        return beta_log_miss(a, b, k)
+        return link_ab(coef, covariates(params, N, D))
 
-    return log_miss
+    return problem_beta
 
 
-BETA_ND = miss_rate_law(
-    "beta-nd", ("N", "D", "k"), BETA_ND_PARAMS, _link_log_miss(BETA_ND_PARAMS, nd_covariates),
+BETA_ND = beta_law(
+    "beta-nd", ("N", "D", "k"), BETA_ND_PARAMS, _link_beta(BETA_ND_PARAMS, nd_covariates),
     family="beta-link", methods=("mle",), data="samples",
     description="per-problem Beta, log a and log b linear in log N and log D (Beta-binomial MLE)",
 )
 
-BETA_LOSS = miss_rate_law(
+BETA_LOSS = beta_law(
     "beta-loss", ("N", "D", "k"), SURFACE + BETA_LOSS_LINKS,
-    _link_log_miss(BETA_LOSS_LINKS, loss_covariates),
+    _link_beta(BETA_LOSS_LINKS, loss_covariates),
     family="beta-link", methods=("varpro", "approach3"), data="samples",
     description="per-problem Beta, log a and log b linear in a fitted loss (Beta-binomial MLE)",
 )

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from t2jax.laws.beta import beta_log_miss, beta_pass_at_k
 from t2jax.laws.chinchilla import chinchilla_loss
-from t2jax.laws.law import miss_rate_law
+from t2jax.laws.law import beta_law
 
 THETA = ("theta0", "theta1", "theta2", "theta3", "theta4")
 
@@ -32,11 +32,16 @@ def t2_beta_accuracy_from_loss(theta, L_hat, k):
     return beta_pass_at_k(mu * nu, (1.0 - mu) * nu, k)
 
 
-def t2_beta_log_miss(params, N, D, k):
-    """Approach 2 ``log(1 - pass@k)`` with ``L_hat = E + A/N^alpha + B/D^beta`` from ``params``."""
+def t2_beta_ab(params, N, D):
+    """Approach 2's per-question Beta ``(a, b)`` with ``L_hat = E + A/N^alpha + B/D^beta`` from ``params``."""
     theta = jnp.stack([jnp.asarray(params[t]) for t in THETA])
     mu, nu = beta_mean_concentration(theta, chinchilla_loss(params, N, D))
-    return beta_log_miss(mu * nu, (1.0 - mu) * nu, k)
+    return mu * nu, (1.0 - mu) * nu
+
+
+def t2_beta_log_miss(params, N, D, k):
+    """Approach 2 ``log(1 - pass@k)``."""
+    return beta_log_miss(*t2_beta_ab(params, N, D), k)
 
 
 def t2_beta_accuracy(params, N, D, k):
@@ -44,8 +49,8 @@ def t2_beta_accuracy(params, N, D, k):
     return -jnp.expm1(t2_beta_log_miss(params, N, D, k))
 
 
-T2_BETA = miss_rate_law(
-    "t2-beta", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + THETA, t2_beta_log_miss,
+T2_BETA = beta_law(
+    "t2-beta", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + THETA, t2_beta_ab,
     constraints=(("E", "nonnegative"), ("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"),
                  ("beta", "positive")),
     family="t2-beta", methods=("varpro", "approach3"), data="samples",

@@ -26,25 +26,20 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from t2jax.laws.beta import beta_log_miss
+from t2jax.families.t2_beta.laws import beta_mean_concentration
 from t2jax.laws.chinchilla import chinchilla_loss
-from t2jax.laws.law import miss_rate_law
+from t2jax.laws.law import beta_law
 
 JOINT_PARAMS = ("E", "A", "B", "alpha", "beta", "theta2", "theta3", "theta4")
 
 
 def joint_beta(params, N, D):
-    """``(a, b)`` of the per-problem Beta at ``(N, D)``."""
-    L = chinchilla_loss(params, N, D)
-    mu = params["theta2"] / (1.0 + jnp.exp(L))
-    nu = jnp.exp(params["theta3"] + params["theta4"] * L)
+    """``(a, b)`` of the per-problem Beta at ``(N, D)``: T² Approach 2's link
+    (:func:`~t2jax.families.t2_beta.laws.beta_mean_concentration`) with ``theta0 = 0,
+    theta1 = 1``."""
+    theta = jnp.stack(jnp.broadcast_arrays(0.0, 1.0, *(jnp.asarray(params[t]) for t in ("theta2", "theta3", "theta4"))))
+    mu, nu = beta_mean_concentration(theta, chinchilla_loss(params, N, D))
     return mu * nu, (1.0 - mu) * nu
-
-
-def joint_log_miss(params, N, D, k):
-    """``log(1 - pass@k)`` of the joint model."""
-    a, b = joint_beta(params, N, D)
-    return beta_log_miss(a, b, k)
 
 
 def from_t2_beta(params) -> dict:
@@ -56,8 +51,8 @@ def from_t2_beta(params) -> dict:
             "theta4": params["theta4"] / t1}
 
 
-T2_JOINT = miss_rate_law(
-    "t2-joint", ("N", "D", "k"), JOINT_PARAMS, joint_log_miss,
+T2_JOINT = beta_law(
+    "t2-joint", ("N", "D", "k"), JOINT_PARAMS, joint_beta,
     constraints=(("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"), ("beta", "positive"),
                  ("theta2", "unit")),
     family="t2-joint", methods=("mle",), data="samples",
