@@ -9,7 +9,7 @@ from t2jax import T2JaxError
 
 
 def test_every_registered_law_is_one_type():
-    assert set(t2jax.LAWS) == {"chinchilla", "t2-loss", "t2-beta", "t2-joint", "beta-nd", "beta-loss"}
+    assert set(t2jax.LAWS) == {"chinchilla", "t2-loss", "t2-beta", "t2-joint", "beta-nd", "beta-loss", "t2-irt"}
     for name, law in t2jax.LAWS.items():
         assert isinstance(law, t2jax.Law) and law.name == name
         assert law.methods and law.data in ("runs", "samples")
@@ -26,7 +26,7 @@ def test_power_sum_structure():
 
 
 def test_names_are_derived_from_the_registry():
-    assert t2jax.law_names(data="samples") == ("t2-loss", "t2-beta", "t2-joint", "beta-nd", "beta-loss")
+    assert t2jax.law_names(data="samples") == ("t2-loss", "t2-beta", "t2-joint", "beta-nd", "beta-loss", "t2-irt")
     assert t2jax.law_names(accuracy=False) == ("chinchilla",)
     with pytest.raises(T2JaxError, match="known laws: chinchilla, t2-loss"):
         t2jax.get_law("kaplan")

@@ -1,0 +1,62 @@
+"""The shared-difficulty family (law ``t2-irt``): every problem keeps one difficulty
+across checkpoints (:mod:`~t2jax.families.t2_irt.laws`), fitted by EM on the counts
+(:mod:`~t2jax.families.t2_irt.fit`; ``objective``: minus the marginal log-likelihood).
+Held-out counts are predicted problem by problem, from each problem's posterior over
+difficulty given the counts the fit saw. No bootstrap or posterior yet (refused)."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import logsumexp
+
+from t2jax.families.t2_irt.fit import counts_arrays, fit_irt, latent_loss, node_loglik, posterior
+from t2jax.families.t2_irt.laws import IRT_PARAMS, K, T2_IRT, irt_log_miss, log_weights, node_beta, nodes
+from t2jax.families.t2_joint.fit import joint_counts
+from t2jax.fitting.result import with_extras
+from t2jax.laws.beta import beta_binomial_logpmf
+from t2jax.laws.chinchilla import chinchilla_loss
+from t2jax.laws.family import Family
+from t2jax.laws.registry import register, register_family
+from t2jax.precision import x64
+
+
+@x64
+def problem_predictive(params, train, test):
+    """Log predictive probability of each count of ``test`` (checkpoints x problems) from
+    each problem's posterior over difficulty given ``train``'s counts (the same problems)."""
+    g, nu = nodes(params), params["nu"]
+    log_pi0, log_pi = log_weights(params)
+
+    def node_ll(samples):  # (J, P, K) Beta-binomial log-probabilities at every node
+        a, b = node_beta(chinchilla_loss(params, samples.N, samples.D)[:, None, None], g, nu)
+        n, c = (jnp.asarray(np.where(samples.observed, x, 0.0)) for x in (samples.n, samples.c))
+        return beta_binomial_logpmf(a, b, n[..., None], c[..., None])
+
+    solved = jnp.asarray(np.any(np.where(train.observed, train.c, 0) > 0, axis=0))
+    r, _ = posterior(jnp.sum(node_ll(train), axis=0), log_pi0, log_pi, solved)  # (P, 1 + K)
+    ll = node_ll(test)
+    at_zero = jnp.where(jnp.asarray(test.c) == 0, 0.0, -jnp.inf)  # the unsolvable atom predicts no success
+    log_r = jnp.log(r)
+    joint = jnp.concatenate([(log_r[None, :, 0] + at_zero)[..., None], log_r[None, :, 1:] + ll], -1)
+    return np.where(test.observed, np.asarray(logsumexp(joint, axis=-1)), np.nan)
+
+
+class T2IrtFamily(Family):
+    name = "t2-irt"
+    objective = "minus the marginal log-likelihood of the counts (difficulties integrated out)"
+
+    def fit_counts(self, data, table, law, method):
+        counts = joint_counts(data, table)  # every count: a checkpoint that solved nothing is evidence too
+        result = fit_irt(counts)
+        return with_extras(result, dropped_checkpoints=list(table.dropped) if counts is table.samples else [])
+
+    def count_loglik(self, fit, law, train, test):
+        return problem_predictive(fit.params, train, test)
+
+
+T2_IRT_FAMILY = register_family(T2IrtFamily())
+register(T2_IRT, builtin=True)
+
+__all__ = ["IRT_PARAMS", "K", "T2_IRT", "T2_IRT_FAMILY", "counts_arrays", "fit_irt", "irt_log_miss",
+           "latent_loss", "node_loglik", "problem_predictive"]

@@ -1,0 +1,155 @@
+r"""Maximum likelihood of ``t2-irt`` (:mod:`t2jax.families.t2_irt.laws`) by EM, on the
+structure of the 1PL model.
+
+Within a node the binomial log-likelihood of a problem's counts is linear in the counts,
+so every problem's log-likelihood at every node is two matrix products,
+:math:`\ell_{ik} = \sum_j c_{ij}\log\sigma(x_{jk}) + (n_{ij} - c_{ij})\log\sigma(-x_{jk})`
+with :math:`x_{jk} = -L_j - g_k` (problems x checkpoints times checkpoints x nodes). The E
+step gives each problem's posterior over nodes :math:`r_{ik}`; the M step sets the weights
+to :math:`\bar r_k` (nonparametric maximum likelihood) and refines the surface by Newton
+on :math:`\sum_{jk} S^{(1)}_{jk}\log\sigma(x_{jk}) + S^{(2)}_{jk}\log\sigma(-x_{jk})`, whose
+sufficient statistics :math:`S = C^\top R` are again matrix products: an iteration costs a
+few small matmuls, all iterations one compiled loop. The surface starts from a Chinchilla
+fit to each checkpoint's logit solve rate; the grid spans the abilities it implies, 6
+logits below and 20 above (hard problems a model rarely solves sit far above its ability). Finally the concentration :math:`\nu` of the Beta-binomial
+around each node is chosen by the marginal likelihood of the counts (surface and weights
+held), on a log grid refined by a parabola.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import logsumexp
+
+from t2jax.data.runs import Runs
+from t2jax.errors import T2JaxError
+from t2jax.families.power_sum.laws import CHINCHILLA
+from t2jax.families.t2_irt.laws import K, WEIGHTS, node_beta
+from t2jax.fitting.engine import fit_power_law
+from t2jax.fitting.newton import minimize
+from t2jax.fitting.result import FitResult
+from t2jax.laws.beta import beta_binomial_logpmf
+from t2jax.precision import x64
+from t2jax.programs import program
+
+MAX_EM = 20000
+NU_GRID = np.geomspace(3.0, 3e5, 11)
+
+
+def counts_arrays(samples):
+    """``(logN, logD, n, c, scale)`` with N, D over their geometric means; a problem a
+    checkpoint was not asked has ``n = c = 0`` (it contributes nothing)."""
+    obs = np.asarray(samples.observed, bool)
+    scale = np.array([np.exp(np.mean(np.log(samples.N))), np.exp(np.mean(np.log(samples.D)))])
+    n, c = np.where(obs, samples.n, 0.0), np.where(obs, samples.c, 0.0)
+    return np.log(samples.N / scale[0]), np.log(samples.D / scale[1]), n, c, scale
+
+
+def latent_loss(v, logN, logD):
+    """``L_j = A_s e^{-alpha log N_s} + B_s e^{-beta log D_s}`` at ``v = (log A_s, log B_s, log alpha, log beta)``."""
+    return jnp.exp(v[0] - jnp.exp(v[2]) * logN) + jnp.exp(v[1] - jnp.exp(v[3]) * logD)
+
+
+def node_loglik(x, n, c):
+    """Binomial log-likelihood (no constants) of every problem at every node: ``(P, K)``."""
+    return c.T @ jax.nn.log_sigmoid(x) + (n - c).T @ jax.nn.log_sigmoid(-x)
+
+
+def posterior(loglik, log_pi0, log_pi, solved):
+    """Each problem's posterior over (atom, nodes), and the marginal log-likelihood."""
+    joint = jnp.concatenate([jnp.where(solved, -jnp.inf, log_pi0)[:, None], loglik + log_pi[None, :]], 1)
+    total = logsumexp(joint, axis=1)
+    return jnp.exp(joint - total[:, None]), jnp.sum(total)
+
+
+def _surface_objective(v, logN, logD, g, s1, s2):
+    x = -latent_loss(v, logN, logD)[:, None] - g[None, :]
+    return -jnp.sum(s1 * jax.nn.log_sigmoid(x) + s2 * jax.nn.log_sigmoid(-x)) / jnp.sum(s1 + s2)
+
+
+@program
+def em(v0, log_pi0, log_pi, g, logN, logD, n, c):
+    """EM to convergence: ``(v, log_pi0, log_pi, marginal, iterations, converged)``."""
+    solved = jnp.any(c > 0, axis=0)
+
+    def step(state):
+        v, lp0, lp, last, it, _ = state
+        x = -latent_loss(v, logN, logD)[:, None] - g[None, :]
+        r, marginal = posterior(node_loglik(x, n, c), lp0, lp, solved)
+        mean = jnp.mean(r, axis=0)
+        lp0, lp = jnp.log(mean[0]), jnp.log(mean[1:])
+        s1, s2 = c @ r[:, 1:], (n - c) @ r[:, 1:]
+        v = minimize(_surface_objective, v, logN, logD, g, s1, s2, max_iter=50).x
+        done = jnp.abs(marginal - last) <= 1e-12 * jnp.abs(marginal)
+        return v, lp0, lp, marginal, it + 1, done
+
+    def going(state):
+        return (state[4] < MAX_EM) & ~state[5]
+
+    start = (v0, log_pi0, log_pi, -jnp.inf, 0, False)
+    v, lp0, lp, marginal, it, done = jax.lax.while_loop(going, step, start)
+    return v, lp0, lp, marginal, it, done
+
+
+@program
+def bb_marginal(log_nu, v, log_pi0, log_pi, g, logN, logD, n, c):
+    """Marginal log-likelihood of the counts with a Beta-binomial of concentration
+    ``exp(log_nu)`` around each node (binomial constants included)."""
+    a, b = node_beta(latent_loss(v, logN, logD)[:, None, None], g[None, None, :], jnp.exp(log_nu))
+    ll = jnp.sum(beta_binomial_logpmf(a, b, n[:, :, None], c[:, :, None]), axis=0)
+    return posterior(ll, log_pi0, log_pi, jnp.any(c > 0, axis=0))[1]
+
+
+def _start(samples, logN, logD, n, c):
+    rate = np.clip(c.sum(1) / np.maximum(n.sum(1), 1.0), 1e-4, 1 - 1e-4)
+    y = -np.log(rate / (1 - rate))
+    y = y - y.min() + 0.5
+    surface = fit_power_law(Runs(samples.N, samples.D, y), CHINCHILLA, "varpro").params
+    s = np.exp(np.mean(np.log(samples.N))), np.exp(np.mean(np.log(samples.D)))
+    al, be = max(surface["alpha"], 0.05), max(surface["beta"], 0.05)
+    v0 = np.array([np.log(max(surface["A"], 1e-6) / s[0] ** al), np.log(max(surface["B"], 1e-6) / s[1] ** be),
+                   np.log(al), np.log(be)])
+    ability = -np.asarray(latent_loss(jnp.asarray(v0), jnp.asarray(logN), jnp.asarray(logD)))
+    return v0, (float(ability.min()) - 6.0, float(ability.max()) + 20.0)
+
+
+@x64
+def fit_irt(samples) -> FitResult:
+    """Fit ``t2-irt`` by maximum likelihood of every count (EM on the binomial model, then
+    the Beta-binomial concentration). ``objective`` is minus the marginal log-likelihood
+    of the counts with the chosen concentration (binomial constants included)."""
+    if samples.N.size < 4:
+        raise T2JaxError(f"t2-irt needs at least 4 checkpoints; got {samples.N.size}")
+    logN, logD, n, c, scale = counts_arrays(samples)
+    v0, (g_lo, g_hi) = _start(samples, logN, logD, n, c)
+    g = np.linspace(g_lo, g_hi, K)
+    never = float(np.mean(~np.any(c > 0, axis=0)))
+    log_pi0 = np.log(max(never, 1e-3))
+    log_pi = np.full(K, np.log((1.0 - np.exp(log_pi0)) / K))
+    args = tuple(jnp.asarray(a) for a in (g, logN, logD, n, c))
+    v, lp0, lp, marginal, iterations, done = em(jnp.asarray(v0), log_pi0, jnp.asarray(log_pi), *args)
+    scores = np.array([float(bb_marginal(np.log(nu), v, lp0, lp, *args)) for nu in NU_GRID])
+    best = int(np.argmax(scores))
+    log_nu = np.log(NU_GRID[best])
+    if 0 < best < NU_GRID.size - 1:  # a parabola through the best three grid values
+        x, y = np.log(NU_GRID[best - 1 : best + 2]), scores[best - 1 : best + 2]
+        curvature = (y[2] - 2 * y[1] + y[0]) / (x[1] - x[0]) ** 2
+        if curvature < 0:
+            log_nu = x[1] - (y[2] - y[0]) / (2 * (x[1] - x[0])) / curvature
+    value = float(bb_marginal(log_nu, v, lp0, lp, *args))
+    v = np.asarray(v)
+    al, be = float(np.exp(v[2])), float(np.exp(v[3]))
+    weights = np.exp(np.asarray(lp))
+    params = {"E": 0.0, "A": float(np.exp(v[0]) * scale[0] ** al), "B": float(np.exp(v[1]) * scale[1] ** be),
+              "alpha": al, "beta": be, "nu": float(np.exp(log_nu)), "g_lo": g_lo, "g_hi": g_hi,
+              "w_unsolvable": float(np.exp(lp0))} | dict(zip(WEIGHTS, map(float, weights)))
+    # mass on the top node is a bound only if a problem there could still be solved (else it is
+    # the unsolvable atom by another name); on the bottom node, always
+    top_reach = float(np.max(n)) / (1.0 + np.exp(g_hi + float(np.min(latent_loss(jnp.asarray(v), logN, logD)))))
+    edges = (("nu", best in (0, NU_GRID.size - 1)), ("g_lo", weights[0] > 1e-3),
+             ("g_hi", weights[-1] > 1e-3 and top_reach > 0.01))
+    at_bound = tuple(name for name, hit in edges if hit)
+    return FitResult("mle", "t2-irt", params, -value, int(np.sum(samples.observed)), bool(done), at_bound,
+                     {"em_iterations": int(iterations), "nu_grid": dict(zip(map(float, NU_GRID), map(float, scores)))})

@@ -1,0 +1,79 @@
+r"""The shared-difficulty T² law (``t2-irt``): problems keep their difficulty from one
+checkpoint to the next.
+
+Problem :math:`i` has a latent difficulty :math:`d_i` shared by every checkpoint;
+checkpoint :math:`j` has ability :math:`-L_j`, a latent Chinchilla loss
+:math:`L_j = E + A N_j^{-\alpha} + B D_j^{-\beta}` in logit units, and solves the problem
+on each sample with probability :math:`p_{ij} = \sigma(-L_j - d_i)` (the one-parameter
+logistic item-response model), spread by a Beta of concentration :math:`\nu` around it
+(a problem x checkpoint interaction, so counts of 10,000 samples are not over-confident):
+
+.. math:: c_{ij} \mid d_i \sim \mathrm{BetaBinomial}(n_{ij}, \mu_{ij}\nu, (1 - \mu_{ij})\nu),
+          \qquad \mu_{ij} = \sigma(-L_j - d_i).
+
+Difficulties follow a discrete distribution on a fixed grid of :data:`K` nodes
+:math:`g_1 < \dots < g_K` (``g_lo`` to ``g_hi``) with weights ``w00 .. w63``, plus an atom
+of problems no model solves (``w_unsolvable``): any shape, fitted by nonparametric
+maximum likelihood.
+
+**Conventions.** The logistic slope is 1 (L in logit units), and :math:`E = 0`: a shift
+of every :math:`L_j` is a shift of every difficulty, so difficulties are measured from the
+infinite-compute model, whose ability is 0. Then
+
+.. math:: 1 - \mathrm{pass}@k(N, D) = \pi_0 + \sum_k \pi_k\, \frac{B(a_k, b_k + k)}{B(a_k, b_k)},
+          \qquad a_k = \mu_k\nu,\ b_k = (1 - \mu_k)\nu,\ \mu_k = \sigma(-L(N, D) - g_k),
+
+computed as a stable log miss rate (a log-sum-exp over nodes).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax.scipy.special import logsumexp
+
+from t2jax.laws.beta import beta_log_miss
+from t2jax.laws.chinchilla import SURFACE, chinchilla_loss
+from t2jax.laws.law import miss_rate_law
+
+K = 64  #: difficulty nodes
+WEIGHTS = tuple(f"w{k:02d}" for k in range(K))
+IRT_PARAMS = SURFACE + ("nu", "g_lo", "g_hi", "w_unsolvable") + WEIGHTS
+
+
+def nodes(params):
+    """The difficulty grid ``g_1 .. g_K``."""
+    return params["g_lo"] + (params["g_hi"] - params["g_lo"]) * jnp.linspace(0.0, 1.0, K)
+
+
+def log_weights(params):
+    """``(log pi_0, log pi_1..K)``: the unsolvable atom and the grid's weights."""
+    w = jnp.stack([jnp.asarray(params[n]) for n in WEIGHTS])
+    return jnp.log(jnp.asarray(params["w_unsolvable"])), jnp.log(w)
+
+
+def node_beta(L, g, nu):
+    """``(a, b)`` of the Beta around each node, ``mu = sigmoid(-L - g)``: ``a = mu nu``,
+    ``b = (1 - mu) nu``, each from its own sigmoid (no cancellation) and kept above the
+    smallest normal float, so a checkpoint far from a node gives a certain count, not NaN."""
+    x = -L - g
+    tiny = jnp.finfo(jnp.result_type(x)).tiny
+    return jnp.maximum(jax.nn.sigmoid(x) * nu, tiny), jnp.maximum(jax.nn.sigmoid(-x) * nu, tiny)
+
+
+def irt_log_miss(params, N, D, k):
+    """``log(1 - pass@k)`` over the difficulty distribution, stably."""
+    L, k = jnp.broadcast_arrays(chinchilla_loss(params, N, D), jnp.asarray(k, jnp.result_type(float)))
+    a, b = node_beta(L[..., None], nodes(params), params["nu"])
+    log_pi0, log_pi = log_weights(params)
+    per_node = beta_log_miss(a, b, k[..., None]) + log_pi
+    return logsumexp(jnp.concatenate([jnp.broadcast_to(log_pi0, L.shape)[..., None], per_node], -1), axis=-1)
+
+
+T2_IRT = miss_rate_law(
+    "t2-irt", ("N", "D", "k"), IRT_PARAMS, irt_log_miss,
+    constraints=(("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"), ("beta", "positive"),
+                 ("nu", "positive"), ("w_unsolvable", "nonnegative")) + tuple((w, "nonnegative") for w in WEIGHTS),
+    family="t2-irt", methods=("mle",), data="samples",
+    description="shared problem difficulty (1PL logistic, nonparametric difficulty grid) driven by a latent loss",
+)

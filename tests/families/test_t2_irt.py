@@ -1,0 +1,82 @@
+"""The shared-difficulty family (t2-irt): its pass@k formula, its fit on a study whose
+problems keep their difficulty (logit-normal, outside every Beta law's family), and its
+per-problem predictive."""
+
+import numpy as np
+import pytest
+from scipy import special
+
+import t2jax
+from t2jax.families.t2_irt import K, problem_predictive
+from t2jax.precision import x64
+
+TRUTH = {"A": 400.0, "B": 300.0, "alpha": 0.3, "beta": 0.28}
+
+
+def latent(N, D):
+    return TRUTH["A"] * N ** -TRUTH["alpha"] + TRUTH["B"] * D ** -TRUTH["beta"]
+
+
+@pytest.fixture(scope="module")
+def study():
+    """5 sizes x 4 budgets (D/N 5 to 200), 150 problems with logit-normal difficulties
+    shared by every checkpoint, a tenth unsolvable, 256 samples each."""
+    rng = np.random.default_rng(7)
+    sizes, ratios = np.array([3e7, 1e8, 3e8, 1e9, 3e9]), np.array([5.0, 20.0, 60.0, 200.0])
+    N, D = np.repeat(sizes, ratios.size), np.outer(sizes, ratios).ravel()
+    d = rng.normal(-4.0, 1.5, 150)
+    d[:15] = np.inf
+    p = special.expit(-latent(N, D)[:, None] - d[None, :])
+    n = np.full(p.shape, 256)
+    samples = t2jax.Samples(N, D, n, rng.binomial(n, p), np.array([f"m{i}" for i in range(N.size)]), np.arange(150))
+    return samples, d
+
+
+def true_pass(d, N, D, k):
+    p = special.expit(-latent(N, D) - d)
+    return float(np.mean(1.0 - (1.0 - p) ** k))
+
+
+def test_log_miss_is_the_mixture_of_beta_binomial_misses():
+    rng = np.random.default_rng(0)
+    w = rng.dirichlet(np.ones(K + 1))
+    params = {"E": 0.0, "A": 50.0, "B": 80.0, "alpha": 0.3, "beta": 0.25, "nu": 40.0, "g_lo": -9.0, "g_hi": 6.0,
+              "w_unsolvable": w[0]} | {f"w{k:02d}": w[k + 1] for k in range(K)}
+    N, D, k = 2e8, 4e9, 16.0
+    L = 50.0 * N ** -0.3 + 80.0 * D ** -0.25
+    mu = special.expit(-L - np.linspace(-9.0, 6.0, K))
+    a, b = mu * 40.0, (1 - mu) * 40.0
+    miss = w[0] + np.sum(w[1:] * np.exp(special.betaln(a, b + k) - special.betaln(a, b)))
+    got = x64(t2jax.get_law("t2-irt").log_miss_rate)(params, N, D, k)
+    assert float(got) == pytest.approx(np.log(miss), rel=1e-6)
+
+
+def test_fit_recovers_pass_at_k_of_shared_difficulty(study):
+    samples, d = study
+    fit = t2jax.fit(samples, "t2-irt")
+    assert fit.method == "mle" and fit.converged and fit.status is t2jax.FitStatus.CONVERGED
+    weights = np.array([fit.params[f"w{k:02d}"] for k in range(K)])
+    assert weights.sum() + fit.params["w_unsolvable"] == pytest.approx(1.0, abs=1e-9)
+    # the unsolvable tenth: the atom, or nodes so hard that no fitted checkpoint would solve them
+    assert float(fit.accuracy(3e9, 6e11, 1e4)) == pytest.approx(0.9, abs=0.03)
+    for N, D in ((3e7, 1.5e8), (3e9, 6e11), (1e9, 2e10)):
+        for k in (1, 16, 256):
+            assert float(fit.accuracy(N, D, k)) == pytest.approx(true_pass(d, N, D, k), abs=0.02), (N, D, k)
+    # beyond the data (3x N, 10x D): still close to the truth
+    assert float(fit.accuracy(1e10, 2e12, 64)) == pytest.approx(true_pass(d, 1e10, 2e12, 64), abs=0.04)
+
+
+def test_predictive_is_a_distribution_and_beats_a_beta_law_held_out(study):
+    samples, _ = study
+    test = samples.D >= 2e11
+    train_set, test_set = samples.subset(~test), samples.subset(test)
+    fit = t2jax.fit(train_set, "t2-irt")
+    one = t2jax.Samples(test_set.N[:1], test_set.D[:1], np.full((1, 150), 256), np.zeros((1, 150), int),
+                        test_set.checkpoints[:1], test_set.problems)
+    every_count = [problem_predictive(fit.params, train_set, t2jax.Samples(
+        one.N, one.D, one.n, np.full((1, 150), c), one.checkpoints, one.problems))[0] for c in range(257)]
+    assert np.allclose(np.exp(np.array(every_count)).sum(0), 1.0, atol=1e-8)
+    irt = np.nanmean(problem_predictive(fit.params, train_set, test_set))
+    beta_fit = t2jax.fit(train_set, "beta-nd")
+    beta = np.nanmean(t2jax.family_of("beta-nd").count_loglik(beta_fit, t2jax.get_law("beta-nd"), train_set, test_set))
+    assert irt > beta + 0.5  # knowing which problems are hard is worth more than half a nat per count here
