@@ -80,3 +80,19 @@ def test_predictive_is_a_distribution_and_beats_a_beta_law_held_out(study):
     beta_fit = t2jax.fit(train_set, "beta-nd")
     beta = np.nanmean(t2jax.family_of("beta-nd").count_loglik(beta_fit, t2jax.get_law("beta-nd"), train_set, test_set))
     assert irt > beta + 0.5  # knowing which problems are hard is worth more than half a nat per count here
+
+
+def test_bootstrap_resamples_problems_and_reaches_allocation_intervals(study):
+    samples, d = study
+    fit = t2jax.fit(samples, "t2-irt")
+    boot = t2jax.bootstrap(samples, n_resamples=8, law="t2-irt", seed=3, point=fit)
+    again = t2jax.bootstrap(samples, n_resamples=8, law="t2-irt", seed=3, point=fit)
+    assert boot.resample == "problems" and boot.n_failed == 0 and boot.point is fit
+    assert np.array_equal(boot.draws.to_numpy(float), again.draws.to_numpy(float))  # seeded
+    assert np.allclose(boot.weights.sum(1), samples.problems.size)  # problem multiplicities
+    band = t2jax.allocation_intervals(boot.usable_draws, "t2-irt", 1e20, 1e11, 0.9)
+    assert band.loc["N", "lower"] <= band.loc["N", "median"] <= band.loc["N", "upper"]
+    with pytest.raises(t2jax.T2JaxError, match="resamples problems"):
+        t2jax.bootstrap(samples, n_resamples=4, law="t2-irt", resample="groups", point=fit)
+    with pytest.raises(t2jax.T2JaxError, match="has no posterior"):
+        t2jax.posterior(samples, law="t2-irt", point=fit)

@@ -2,7 +2,8 @@
 across checkpoints (:mod:`~t2jax.families.t2_irt.laws`), fitted by EM on the counts
 (:mod:`~t2jax.families.t2_irt.fit`; ``objective``: minus the marginal log-likelihood).
 Held-out counts are predicted problem by problem, from each problem's posterior over
-difficulty given the counts the fit saw. No bootstrap or posterior yet (refused)."""
+difficulty given the counts the fit saw. Bootstrap: problems resampled, EM refits through
+the batched driver (:mod:`~t2jax.families.t2_irt.bootstrap`). No posterior yet (refused)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
 
+from t2jax.data.passk_table import as_table
+from t2jax.families.t2_irt.bootstrap import bootstrap_irt, check_resample
 from t2jax.families.t2_irt.fit import counts_arrays, fit_irt, latent_loss, node_loglik, posterior
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, T2_IRT, irt_log_miss, log_weights, node_beta, nodes
 from t2jax.families.t2_joint.fit import joint_counts
@@ -50,6 +53,12 @@ class T2IrtFamily(Family):
         counts = joint_counts(data, table)  # every count: a checkpoint that solved nothing is evidence too
         result = fit_irt(counts)
         return with_extras(result, dropped_checkpoints=list(table.dropped) if counts is table.samples else [])
+
+    def bootstrap(self, data, law, n_resamples, *, method, seed, point=None, ks=None, resample=None, devices=None,
+                  progress=None):
+        check_resample(resample)
+        counts = joint_counts(data, as_table(data, ks))
+        return bootstrap_irt(counts, n_resamples, seed=seed, point=point, devices=devices, progress=progress)
 
     def count_loglik(self, fit, law, train, test):
         return problem_predictive(fit.params, train, test)

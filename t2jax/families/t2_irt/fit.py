@@ -58,10 +58,10 @@ def node_loglik(x, n, c):
 
 
 def posterior(loglik, log_pi0, log_pi, solved):
-    """Each problem's posterior over (atom, nodes), and the marginal log-likelihood."""
+    """Each problem's posterior over (atom, nodes), and its marginal log-likelihood."""
     joint = jnp.concatenate([jnp.where(solved, -jnp.inf, log_pi0)[:, None], loglik + log_pi[None, :]], 1)
     total = logsumexp(joint, axis=1)
-    return jnp.exp(joint - total[:, None]), jnp.sum(total)
+    return jnp.exp(joint - total[:, None]), total
 
 
 def _surface_objective(v, logN, logD, g, s1, s2):
@@ -69,16 +69,18 @@ def _surface_objective(v, logN, logD, g, s1, s2):
     return -jnp.sum(s1 * jax.nn.log_sigmoid(x) + s2 * jax.nn.log_sigmoid(-x)) / jnp.sum(s1 + s2)
 
 
-@program
-def em(v0, log_pi0, log_pi, g, logN, logD, n, c):
-    """EM to convergence: ``(v, log_pi0, log_pi, marginal, iterations, converged)``."""
+def em_run(v0, log_pi0, log_pi, g, logN, logD, n, c, w, max_iter):
+    """EM from ``(v0, log_pi0, log_pi)`` with problem weights ``w`` (multiplicities; ones for
+    the data as observed), to convergence or ``max_iter`` iterations:
+    ``(v, log_pi0, log_pi, marginal, iterations, converged)``."""
     solved = jnp.any(c > 0, axis=0)
 
     def step(state):
         v, lp0, lp, last, it, _ = state
         x = -latent_loss(v, logN, logD)[:, None] - g[None, :]
-        r, marginal = posterior(node_loglik(x, n, c), lp0, lp, solved)
-        mean = jnp.mean(r, axis=0)
+        r, total = posterior(node_loglik(x, n, c), lp0, lp, solved)
+        r, marginal = r * w[:, None], jnp.sum(w * total)
+        mean = jnp.sum(r, axis=0) / jnp.sum(w)
         lp0, lp = jnp.log(mean[0]), jnp.log(mean[1:])
         s1, s2 = c @ r[:, 1:], (n - c) @ r[:, 1:]
         v = minimize(_surface_objective, v, logN, logD, g, s1, s2, max_iter=50).x
@@ -86,11 +88,16 @@ def em(v0, log_pi0, log_pi, g, logN, logD, n, c):
         return v, lp0, lp, marginal, it + 1, done
 
     def going(state):
-        return (state[4] < MAX_EM) & ~state[5]
+        return (state[4] < max_iter) & ~state[5]
 
     start = (v0, log_pi0, log_pi, -jnp.inf, 0, False)
-    v, lp0, lp, marginal, it, done = jax.lax.while_loop(going, step, start)
-    return v, lp0, lp, marginal, it, done
+    return jax.lax.while_loop(going, step, start)
+
+
+@program
+def em(v0, log_pi0, log_pi, g, logN, logD, n, c):
+    """EM to convergence on the counts as observed: ``(v, log_pi0, log_pi, marginal, iterations, converged)``."""
+    return em_run(v0, log_pi0, log_pi, g, logN, logD, n, c, jnp.ones(n.shape[1], n.dtype), MAX_EM)
 
 
 @program
@@ -99,7 +106,7 @@ def bb_marginal(log_nu, v, log_pi0, log_pi, g, logN, logD, n, c):
     ``exp(log_nu)`` around each node (binomial constants included)."""
     a, b = node_beta(latent_loss(v, logN, logD)[:, None, None], g[None, None, :], jnp.exp(log_nu))
     ll = jnp.sum(beta_binomial_logpmf(a, b, n[:, :, None], c[:, :, None]), axis=0)
-    return posterior(ll, log_pi0, log_pi, jnp.any(c > 0, axis=0))[1]
+    return jnp.sum(posterior(ll, log_pi0, log_pi, jnp.any(c > 0, axis=0))[1])
 
 
 def _start(samples, logN, logD, n, c):
