@@ -48,11 +48,11 @@ T2_SCRIPT = textwrap.dedent(
     import jax, numpy as np, t2jax
     cpus = jax.devices("cpu")
     jax.config.update("jax_default_device", cpus[0])
-    samples = t2jax.synthetic_t2(n_questions=32, n_samples=128, seed=4).samples
+    samples = t2jax.synthetic_t2(n_questions=24, n_samples=64, seed=4).samples
     for law in ("t2-beta", "t2-joint"):
         point = t2jax.fit(samples, law)
-        one = t2jax.bootstrap(samples, n_resamples=12, law=law, seed=1, point=point, devices=cpus[:1])
-        four = t2jax.bootstrap(samples, n_resamples=12, law=law, seed=1, point=point, devices=cpus)
+        one = t2jax.bootstrap(samples, n_resamples=8, law=law, seed=1, point=point, devices=cpus[:1])
+        four = t2jax.bootstrap(samples, n_resamples=8, law=law, seed=1, point=point, devices=cpus)
         a, b = one.draws.to_numpy(float), four.draws.to_numpy(float)
         if law == "t2-beta":
             assert np.array_equal(a, b, equal_nan=True), law
