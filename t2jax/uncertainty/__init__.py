@@ -6,7 +6,7 @@ data -> laws -> fitting -> **uncertainty** -> allocation -> report
 """
 
 from t2jax.uncertainty.bayes import posterior
-from t2jax.uncertainty.bootstrap import bootstrap, fitted_point, own_point
+from t2jax.uncertainty.bootstrap import bootstrap, own_point
 from t2jax.uncertainty.derived import compute_optimal_draws, compute_optimal_intervals
 from t2jax.uncertainty.intervals import band, bca_interval, percentile_interval
 from t2jax.uncertainty.resample import resample_weights
@@ -14,5 +14,5 @@ from t2jax.uncertainty.results import BootstrapResult, PosteriorResult
 
 __all__ = [
     "BootstrapResult", "PosteriorResult", "band", "bca_interval", "bootstrap", "compute_optimal_draws",
-    "compute_optimal_intervals", "fitted_point", "own_point", "percentile_interval", "posterior", "resample_weights",
+    "compute_optimal_intervals", "own_point", "percentile_interval", "posterior", "resample_weights",
 ]  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 
 from t2jax.errors import T2JaxError
-from t2jax.fitting.api import choose_method, fit
+from t2jax.fitting.api import choose_method
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import family_of, get_law
 from t2jax.uncertainty.results import BootstrapResult
@@ -78,10 +78,3 @@ def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, law=
     options = stage_options(family.bootstrap, law, options, "bootstrap")
     return family.bootstrap(data, law, n_resamples, method=choose_method(law, method), seed=seed,
                             point=check_point(point, law), **options)
-
-
-def fitted_point(data, law, method=None, ks=None) -> FitResult:
-    """The point fit a bootstrap or posterior starts from, fitted once (for callers that
-    run both)."""
-    law = get_law(law)
-    return fit(data, law, method, **({"ks": ks} if law.data == "samples" else {}))

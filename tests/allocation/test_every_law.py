@@ -29,3 +29,18 @@ def test_allocate_answers_for_every_pass_at_k_law(law, study, tmp_path, capsys):
         assert answer["N"] > 0 and 0 <= answer["accuracy"] <= 1
         has_surface = set(t2jax.laws.SURFACE) <= set(t2jax.get_law(law).params)
         assert (answer["chinchilla_baseline"] is not None) == has_surface
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("law", t2jax.law_names(accuracy=True))
+def test_target_allocation_answers_for_every_pass_at_k_law(law, study, tmp_path, capsys):
+    path = tmp_path / "fit.json"
+    path.write_text(json.dumps(t2jax.fit(study, law).to_dict()))
+    code = main(["allocate", "--fit", str(path), "--target-accuracy", "0.5", "--tokens-per-sample", "1000",
+                 "--queries", "1e9", "--json"])
+    out, err = capsys.readouterr()
+    assert code in (0, 2), err
+    if code == 2:
+        assert len([line for line in err.splitlines() if line.startswith("t2jax: error")]) == 1, err
+    else:
+        assert json.loads(out)["answer"]["N"] > 0

@@ -96,3 +96,19 @@ def test_bootstrap_resamples_problems_and_reaches_allocation_intervals(study):
         t2jax.bootstrap(samples, n_resamples=4, law="t2-irt", resample="groups", point=fit)
     with pytest.raises(t2jax.T2JaxError, match="has no posterior"):
         t2jax.posterior(samples, law="t2-irt", point=fit)
+
+
+@pytest.mark.slow
+def test_report_of_a_t2_irt_study(study, tmp_path, capsys):
+    import json
+
+    from conftest import write_counts
+    from t2jax.cli import main
+
+    path = write_counts(study[0], tmp_path / "counts.csv")
+    code = main(["report", str(path), "--law", "t2-irt", "--train-flops", "1e20", "--inference-flops", "1e11",
+                 "--out", str(tmp_path / "report"), "--json"])
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert summary["fit"]["law"] == "t2-irt" and summary["allocation"]["N"] > 0
+    assert (tmp_path / "report" / "report.html").stat().st_size > 10_000
