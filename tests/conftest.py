@@ -31,8 +31,40 @@ def release_compiled_programs():
     jax.clear_caches()
 
 
+# T2JAX_TEST_COMPILE_TIMES=1: add up JAX's tracing, lowering and XLA compilation time per
+# test module (jax.monitoring events) and print the largest at the end of the run.
+COMPILE_TIMES: dict = {}
+if os.environ.get("T2JAX_TEST_COMPILE_TIMES"):
+    from collections import defaultdict
+
+    import jax.monitoring
+
+    CURRENT = ["(collection)"]
+    COMPILE_TIMES = defaultdict(lambda: defaultdict(float))
+
+    def _record(event, seconds, **_):
+        if event.startswith("/jax/core/compile/") or event.startswith("/jax/compilation_cache/"):
+            COMPILE_TIMES[CURRENT[0]][event.rsplit("/", 1)[-1]] += seconds
+
+    jax.monitoring.register_event_duration_secs_listener(_record)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item, nextitem):
+        CURRENT[0] = item.nodeid.split("::")[0]
+        yield
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(RUN_CACHE, ignore_errors=True)
+    if COMPILE_TIMES:
+        rows = sorted(COMPILE_TIMES.items(), key=lambda kv: -sum(kv[1].values()))
+        total = {}
+        for _, events in rows:
+            for k, v in events.items():
+                total[k] = total.get(k, 0.0) + v
+        print("\ncompile time by module (s): " + ", ".join(f"{k} {v:.0f}" for k, v in total.items()))
+        for name, events in rows[:25]:
+            print(f"{sum(events.values()):7.1f}  {name}  " + ", ".join(f"{k} {v:.1f}" for k, v in events.items()))
 
 SHARED = Path(os.environ.get("T2JAX_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
