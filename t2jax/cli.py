@@ -55,10 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the result as JSON")
 
     b = sub_command(sub, "backtest", "fit laws on some checkpoints, score pass@k of the held-out ones")
-    b.add_argument("path", help="per-(checkpoint, problem) counts (CSV/Parquet)")
+    b.add_argument("path", help="per-(checkpoint, problem) counts, or a pass@k table with --pass-col (CSV/Parquet)")
     b.add_argument("--holdout", default="D > 6e10", help="held-out checkpoints, an expression in N and D (default 'D > 6e10')")
     b.add_argument("--leave-one-out", choices=["N", "D"], help="instead of --holdout: hold out each N (or D) value in turn")
-    b.add_argument("--laws", default=",".join(law_names(data="samples")), help="comma-separated laws")
+    b.add_argument("--laws", default=None, help="comma-separated laws (default every pass@k law; for a pass@k "
+                                                "table, those its curves identify)")
     b.add_argument("--select", action="store_true",
                    help="rank the laws over extrapolation splits (largest D, largest N, each N) and name the best")
     b.add_argument("--metric", default="log_ratio", help="--select's score: log_ratio (default), miss_log_ratio, "
@@ -73,18 +74,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(args, law):
-    from t2jax.data import load_runs, load_samples
+    from t2jax.data import load_pass_at_k, load_runs, load_samples
     from t2jax.errors import T2JaxError
 
+    if args.pass_col:
+        if law.data == "runs":
+            raise T2JaxError(f"--pass-col reads an aggregate pass@k table for a pass@k law, not '{law.name}'")
+        return load_pass_at_k(args.path, n_col=args.n_col or "N", d_col=None if getattr(args, "flops_col", None)
+                              else args.d_col or "D", flops_col=getattr(args, "flops_col", None), k_col=args.k_col,
+                              pass_col=args.pass_col, checkpoint_col=args.checkpoint_col,
+                              problems_col=args.problems_col, samples_col=args.samples_col, ks=_ks(args.ks),
+                              query=args.query)
     if law.data == "runs":
         return load_runs(args.path, n_col=args.n_col or "N", d_col=args.d_col, flops_col=args.flops_col,
                          loss_col=args.loss_col, budget_col=args.budget_col, group_col=args.group_col,
                          query=args.query)
     if getattr(args, "flops_col", None):
         raise T2JaxError("repeated-sampling counts take a tokens column (--d-col), not --flops-col")
-    return load_samples(args.path, checkpoint_col=args.checkpoint_col, problem_col=args.problem_col,
+    return load_samples(args.path, checkpoint_col=args.checkpoint_col or "model", problem_col=args.problem_col,
                         n_param_col=args.n_col or "N_params", d_col=args.d_col or "D_tokens",
-                        samples_col=args.samples_col, correct_col=args.correct_col, query=args.query)
+                        samples_col=args.samples_col or "n_samples", correct_col=args.correct_col, query=args.query)
 
 
 def _answer_nll(args, law):
@@ -240,8 +249,8 @@ def _backtest(args) -> int:
     from t2jax.fitting.backtest import backtest, backtest_splits, leave_one_out_splits, select_law
 
     samples = _load(args, LAWS["t2-loss"])
-    laws = [law.strip() for law in args.laws.split(",") if law.strip()]
-    if not laws:
+    laws = None if args.laws is None else [law.strip() for law in args.laws.split(",") if law.strip()]
+    if laws == []:
         raise T2JaxError(f"--laws names no law; choose from {', '.join(law_names(data='samples'))}")
     if args.select:
         ranking, per_split, result = select_law(samples, laws, args.metric)

@@ -164,17 +164,20 @@ def solved_checkpoints(samples: Samples) -> np.ndarray:
 
 def runs_from_pass_at_k(N, D, ks, acc, checkpoints):
     """Task-loss runs ``-log pass@k`` per (checkpoint, k), with ``group`` the checkpoint;
-    cells with pass@k = 1 (task loss exactly 0) carry no information for a power law in k
-    and are left out. Returns ``(runs, cells left out)``."""
+    cells with pass@k = 1 (task loss exactly 0) carry no information for a power law in k,
+    and cells with pass@k = 0 (a rounded aggregate curve: task loss infinite) none either;
+    both are left out. Returns ``(runs, cells left out)``."""
     ks, acc = np.asarray(ks, float), np.asarray(acc, float)
+    with np.errstate(divide="ignore"):
+        loss = -np.log(acc).ravel()
     runs = Runs(
         N=np.repeat(N, ks.size),
         D=np.repeat(D, ks.size),
-        loss=-np.log(acc).ravel(),
+        loss=np.where(np.isfinite(loss), loss, 1.0),  # placeholder in cells left out below
         group=np.repeat(checkpoints, ks.size),
         k=np.tile(ks, len(N)),
     )
-    keep = acc.ravel() < 1.0
+    keep = (acc.ravel() < 1.0) & (acc.ravel() > 0.0)
     return runs.subset(keep), int((~keep).sum())
 
 

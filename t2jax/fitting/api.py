@@ -27,12 +27,23 @@ def choose_method(law: Law, method=None) -> str:
     return method
 
 
+def check_curves(law: Law, data) -> None:
+    """Refuse, in one line, a law that needs per-problem counts when ``data`` is an
+    aggregate pass@k table (no counts behind it)."""
+    if isinstance(data, PassKTable) and not data.has_counts and not family_of(law).from_curves:
+        curves = [n for n in law_names(data="samples") if family_of(get_law(n)).from_curves]
+        raise T2JaxError(f"law '{law.name}' needs per-problem counts (t2jax.load_samples); an aggregate pass@k "
+                         f"table fits {', '.join(curves)}")
+
+
 def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult:
     """Fit a registered law.
 
     Args:
       data: :class:`Runs` for loss laws (``chinchilla``; ``t2-loss`` on runs with a ``k``
-        column), :class:`Samples` or :class:`PassKTable` for pass@k laws.
+        column), :class:`Samples` or :class:`PassKTable` for pass@k laws (an aggregate
+        table from :func:`~t2jax.data.aggregate.load_pass_at_k` fits the laws whose family
+        is ``from_curves``: ``t2-loss``, ``t2-beta``).
       law: a law name (see ``t2jax.LAWS``) or a :class:`Law`.
       method: the fitter (default: the law's first method; ``approach3``, ``varpro`` or
         ``isoflop`` for Chinchilla; for two-stage laws the stage-1 fitter).
@@ -44,7 +55,7 @@ def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult
 
     Pass@k fits list the checkpoints left out (solved nothing) in
     ``extras["dropped_checkpoints"]``, the (checkpoint, k) cells left out of task-loss
-    fits (pass@k exactly 1) in ``extras["dropped_cells"]`` and the k values in
+    fits (pass@k exactly 1, or exactly 0 in a rounded aggregate table) in ``extras["dropped_cells"]`` and the k values in
     ``extras["ks"]``. Every fit records the ranges it saw in ``extras["fitted_range"]``
     (:mod:`t2jax.fitting.extrapolation`).
     """
@@ -60,12 +71,14 @@ def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult
         if law.data != "samples":
             raise T2JaxError(f"repeated-sampling counts need a pass@k law ({', '.join(law_names(data='samples'))}), "
                              f"not '{law.name}'")
+        check_curves(law, data)
         table = as_table(data, ks)
         options = {k: v for k, v in options.items() if v is not None}
         result = family.fit_counts(data, table, law, method, **options)
         return with_extras(result, ks=table.ks.tolist(),
                            dropped_checkpoints=result.extras.get("dropped_checkpoints", list(table.dropped)),
-                           dropped_cells={"pass_at_k_exactly_1": table.n_certain_cells},
+                           dropped_cells={"pass_at_k_exactly_1": table.n_certain_cells,
+                                          "pass_at_k_exactly_0": table.n_zero_cells},
                            fitted_range=fitted_range(table.N, table.D, table.ks))
     raise T2JaxError(f"fit takes Runs, Samples or a PassKTable, not {type(data).__name__}")
 

@@ -20,10 +20,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from t2jax.data.passk_table import PassKTable
 from t2jax.data.samples import Samples, observed_pass_at_k, solved_checkpoints
 from t2jax.errors import T2JaxError
 from t2jax.fitting.api import fit
-from t2jax.fitting.falling import falling_checkpoints
+from t2jax.fitting.falling import falling_checkpoints, falling_curves
 from t2jax.fitting.metrics import METRICS, add_metrics, summarise
 from t2jax.laws.registry import family_of, get_law, law_names
 
@@ -34,7 +35,7 @@ DROPPED_COLUMNS = ["holdout", "checkpoint", "role", "reason", "cells"]
 LOGLIK_COLUMNS = ["holdout", "law", "checkpoint", "falling", "counts", "loglik"]
 
 
-def checkpoint_table(samples: Samples) -> pd.DataFrame:
+def checkpoint_table(samples) -> pd.DataFrame:
     return pd.DataFrame({"checkpoint": samples.checkpoints, "N": samples.N, "D": samples.D})
 
 
@@ -115,33 +116,16 @@ def _dropped_rows(holdout, samples, role, mask, reason):
             for c in samples.checkpoints[mask]]
 
 
-def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -> Backtest:
-    """Fit each law on checkpoints where ``holdout`` is false, score those where it is true.
+def default_laws(data) -> list:
+    """Every pass@k law; for an aggregate table, those its curves identify."""
+    names = law_names(data="samples")
+    if isinstance(data, PassKTable) and not data.has_counts:
+        names = [n for n in names if family_of(get_law(n)).from_curves]
+    return names
 
-    Args:
-      samples: repeated-sampling counts.
-      holdout: a pandas expression over checkpoint columns ``N`` and ``D``, e.g. ``"D > 6e10"``.
-      laws: registered pass@k laws (names or :class:`~t2jax.laws.law.Law`; default all of them).
-      ks: training k values (default: powers of two up to the training minimum n).
-      test_ks: scored k values (default: the 24 k of the Pythia tables, 1..10,000).
-    """
-    laws = [get_law(law) for law in (law_names(data="samples") if laws is None else laws)]
-    for law in laws:
-        if law.data != "samples" or law.accuracy is None:
-            raise T2JaxError(f"law '{law.name}' does not predict pass@k; backtest laws: {', '.join(law_names(data='samples'))}")
-    try:
-        test = np.asarray(checkpoint_table(samples).eval(holdout), bool)
-    except Exception as exc:  # pandas raises many types for a bad expression
-        raise T2JaxError(f"cannot evaluate holdout expression {holdout!r} on columns N, D: {exc}") from None
-    solved = solved_checkpoints(samples)
-    train_set, test_set = samples.subset(~test), samples.subset(test & solved)
-    falling = falling_checkpoints(samples, test & solved)[test & solved]
-    if train_set.N.size < 3 or test_set.N.size == 0:
-        raise T2JaxError(f"holdout {holdout!r} leaves {train_set.N.size} training and {test_set.N.size} scorable "
-                         "test checkpoints")
-    dropped = (_dropped_rows(holdout, samples, "train", ~test & ~solved, "solved no problem: no finite task loss")
-               + _dropped_rows(holdout, samples, "test", test & ~solved, "solved no problem: pass@k is 0 at every k"))
-    test_ks = np.asarray(test_ks if test_ks is not None else DEFAULT_TEST_KS, float)
+
+def _count_cells(test_set: Samples, test_ks, holdout, dropped):
+    """Held-out cells of counts: pass@k at every test k up to the checkpoint's smallest n."""
     cells = []
     for i, name in enumerate(test_set.checkpoints):
         obs_i = test_set.observed[i]
@@ -151,6 +135,60 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
                             "reason": f"k > {int(usable.max()) if usable.size else 0}, the smallest n of its problems"})
         one = test_set.subset(np.arange(test_set.N.size) == i)
         cells.append((name, usable, observed_pass_at_k(one, usable)[0], float(np.mean(test_set.c[i][obs_i] > 0))))
+    return cells
+
+
+def _curve_cells(test_set: PassKTable, test_ks, holdout, dropped):
+    """Held-out cells of an aggregate table: its curves at the test k it tabulates (the
+    solved fraction is unknown without counts: NaN, so ``above_cap`` is NaN too)."""
+    usable = test_ks[np.isin(test_ks, test_set.ks)]
+    if usable.size < test_ks.size:
+        dropped += [{"holdout": holdout, "checkpoint": str(name), "role": "test", "cells": int(test_ks.size - usable.size),
+                     "reason": "k not tabulated"} for name in test_set.checkpoints]
+    acc = test_set.select_ks(usable).accuracy if usable.size else np.zeros((test_set.N.size, 0))
+    return [(name, usable, acc[i], np.nan) for i, name in enumerate(test_set.checkpoints)]
+
+
+def backtest(samples, holdout: str, laws=None, ks=None, test_ks=None) -> Backtest:
+    """Fit each law on checkpoints where ``holdout`` is false, score those where it is true.
+
+    Args:
+      samples: repeated-sampling counts, or a pass@k table (an aggregate one from
+        :func:`~t2jax.data.aggregate.load_pass_at_k`: the laws its curves identify are
+        scored on its curves, at the k it tabulates; no ``heldout_loglik``).
+      holdout: a pandas expression over checkpoint columns ``N`` and ``D``, e.g. ``"D > 6e10"``.
+      laws: registered pass@k laws (names or :class:`~t2jax.laws.law.Law`; default all of
+        them, for an aggregate table those it identifies).
+      ks: training k values (default: powers of two up to the training minimum n; for a
+        table, its k values).
+      test_ks: scored k values (default: the 24 k of the Pythia tables, 1..10,000; for an
+        aggregate table, its k values).
+    """
+    counts = isinstance(samples, Samples)
+    if not counts and not isinstance(samples, PassKTable):
+        raise T2JaxError(f"backtest takes repeated-sampling counts or a pass@k table, not {type(samples).__name__}")
+    laws = [get_law(law) for law in (default_laws(samples) if laws is None else laws)]
+    for law in laws:
+        if law.data != "samples" or law.accuracy is None:
+            raise T2JaxError(f"law '{law.name}' does not predict pass@k; backtest laws: {', '.join(law_names(data='samples'))}")
+    try:
+        test = np.asarray(checkpoint_table(samples).eval(holdout), bool)
+    except Exception as exc:  # pandas raises many types for a bad expression
+        raise T2JaxError(f"cannot evaluate holdout expression {holdout!r} on columns N, D: {exc}") from None
+    solved = solved_checkpoints(samples) if counts else np.ones(samples.N.size, bool)
+    train_set, test_set = samples.subset(~test), samples.subset(test & solved)
+    falling = (falling_checkpoints if counts else falling_curves)(samples, test & solved)[test & solved]
+    if train_set.N.size < 3 or test_set.N.size == 0:
+        raise T2JaxError(f"holdout {holdout!r} leaves {train_set.N.size} training and {test_set.N.size} scorable "
+                         "test checkpoints")
+    dropped = (_dropped_rows(holdout, samples, "train", ~test & ~solved, "solved no problem: no finite task loss")
+               + _dropped_rows(holdout, samples, "test", test & ~solved, "solved no problem: pass@k is 0 at every k"))
+    if not counts:
+        dropped += [{"holdout": holdout, "checkpoint": c, "role": "loaded", "cells": 0,
+                     "reason": "pass@k 0 at every k: left out when the table was read"} for c in samples.dropped]
+    default_test = DEFAULT_TEST_KS if counts else samples.ks
+    test_ks = np.asarray(test_ks if test_ks is not None else default_test, float)
+    cells = (_count_cells if counts else _curve_cells)(test_set, test_ks, holdout, dropped)
     rows, fits, logliks = [], [], []
     for law in laws:
         try:
@@ -162,9 +200,9 @@ def backtest(samples: Samples, holdout: str, laws=None, ks=None, test_ks=None) -
             continue
         flags = {"converged": bool(result.converged), "at_bound": ",".join(result.at_bound)}
         fits.append({"holdout": holdout, "law": law.name, **flags,
-                     "train_cells_dropped": int(result.extras.get("dropped_cells", {}).get("pass_at_k_exactly_1", 0)),
+                     "train_cells_dropped": int(sum(result.extras.get("dropped_cells", {}).values())),
                      "error": ""})
-        ll = family_of(law).count_loglik(result, law, train_set, test_set)
+        ll = family_of(law).count_loglik(result, law, train_set, test_set) if counts else None
         if ll is not None:
             logliks += [{"holdout": holdout, "law": law.name, "checkpoint": name, "falling": bool(falling[i]),
                          "counts": int(np.isfinite(ll[i]).sum()), "loglik": float(np.nansum(ll[i]))}
@@ -190,19 +228,19 @@ def failed_fit(holdout: str, law: str, exc: Exception) -> dict:
             "error": str(exc)}
 
 
-def leave_one_out_splits(samples: Samples, column: str) -> list:
+def leave_one_out_splits(samples, column: str) -> list:
     """Holdout expressions holding out each distinct value of ``column`` (``"N"`` or ``"D"``) in turn."""
     if column not in ("N", "D"):
         raise T2JaxError(f"leave-one-out holds out values of N or D, not {column!r}")
     return [f"{column} == {float(v)!r}" for v in np.unique(getattr(samples, column))]
 
 
-def default_splits(samples: Samples) -> list:
+def default_splits(samples) -> list:
     """Extrapolation splits for law choice: hold out the largest D, the largest N, then each N in turn."""
     return [f"D >= {float(samples.D.max())!r}", f"N >= {float(samples.N.max())!r}"] + leave_one_out_splits(samples, "N")
 
 
-def backtest_splits(samples: Samples, holdouts, laws=None, ks=None) -> Backtest:
+def backtest_splits(samples, holdouts, laws=None, ks=None) -> Backtest:
     """:func:`backtest` for each holdout expression, stacked (a split that leaves too few
     checkpoints is recorded as a failed fit of every law, not skipped)."""
     parts = []
@@ -210,14 +248,14 @@ def backtest_splits(samples: Samples, holdouts, laws=None, ks=None) -> Backtest:
         try:
             parts.append(backtest(samples, h, laws, ks))
         except T2JaxError as exc:
-            names = [get_law(law).name for law in (law_names(data="samples") if laws is None else laws)]
+            names = [get_law(law).name for law in (default_laws(samples) if laws is None else laws)]
             fits = pd.DataFrame([failed_fit(h, n, exc) for n in names])
             parts.append(Backtest(pd.DataFrame(columns=["holdout", "law", "k", "observed", *METRICS]), fits,
                                   pd.DataFrame(columns=DROPPED_COLUMNS)))
     return Backtest.concat(parts)
 
 
-def select_law(samples: Samples, laws=None, metric: str = "log_ratio", splits=None, ks=None):
+def select_law(samples, laws=None, metric: str = "log_ratio", splits=None, ks=None):
     """Rank laws by their out-of-sample ``metric`` over extrapolation ``splits`` (default
     :func:`default_splits`): returns ``(ranking, per_split, result)``. Each split counts
     equally; a law that could not be fitted on a split ranks below every law that could."""

@@ -19,7 +19,8 @@ metric's mean and counted (``observed_0``, ``observed_1``). Predictions of exact
 or 1 (a law saturating in float64) enter the log metrics as :math:`10^{-300}` and
 :math:`1 - 2^{-53}`, so an infinitely wrong prediction scores a large finite error. ``above_cap`` marks
 predictions above the held-out checkpoint's solved fraction, the largest pass@k any
-k can reach on problems it never solved.
+k can reach on problems it never solved (NaN where the solved fraction is unknown: an
+aggregate pass@k table).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def add_metrics(table: pd.DataFrame) -> pd.DataFrame:
             log_ratio=np.where(pos, np.abs(np.log(p) - np.log(o)), np.nan),
             miss_log_ratio=np.where(below, np.abs(np.log1p(-p) - np.log1p(-o)), np.nan),
             relative_error=np.where(pos & below, np.abs(np.log(p) - np.log(o)) / -np.log(o), np.nan),
-            above_cap=raw > table["solved_fraction"].to_numpy(float) + 1e-12,
+            above_cap=np.where(np.isnan(cap := table["solved_fraction"].to_numpy(float)), np.nan, raw > cap + 1e-12),
         )
     return out
 

@@ -43,10 +43,15 @@ class Family:
       name: the key laws use in ``Law.family``.
       objective: what ``FitResult.objective`` holds for the family's fits (documented
         per family, as it differs: a sum of squares, a Huber sum, a negative log-likelihood).
+      from_curves: True when aggregate pass@k curves identify the family's laws; the
+        others need per-problem counts and refuse an aggregate table.
     """
 
     name: str = ""
     objective: str = ""
+    #: Whether the family's laws are identified by aggregate pass@k curves alone (a
+    #: :class:`~t2jax.data.PassKTable` without per-problem counts).
+    from_curves: bool = False
 
     def fit_runs(self, runs, law, method, **options):
         raise T2JaxError(f"law '{law.name}' (family {self.name}) is not fitted to training runs")

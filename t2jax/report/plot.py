@@ -60,21 +60,22 @@ def loss_curves(fit: FitResult, runs) -> plt.Figure:
 @quiet
 def passk_curves(fit: FitResult, table, n_show: int = 6) -> plt.Figure:
     """Observed pass@k against k for ``n_show`` checkpoints spanning the compute range,
-    with binomial standard errors over problems and the fitted law's curves."""
+    with binomial standard errors over problems (where the number of problems is known)
+    and the fitted law's curves."""
     fig, ax = plt.subplots(figsize=(8.0, 4.6))
     order = np.argsort(table.N * table.D)
     pick = order[np.linspace(0, order.size - 1, min(n_show, order.size)).astype(int)]
-    problems = table.samples.observed.sum(1)
+    problems = table.samples.observed.sum(1) if table.has_counts else table.problems
     k_dense = np.geomspace(1, table.ks.max() * 4, 120)
     for i, colour in zip(pick, _colours(len(pick), "plasma")):
         acc = table.accuracy[i]
-        err = np.sqrt(acc * (1 - acc) / problems[i])
+        err = np.sqrt(acc * (1 - acc) / problems[i]) if problems is not None else np.zeros_like(acc)
         lower = np.minimum(err, 0.9 * acc)  # a log axis cannot show a bar reaching 0
         ax.errorbar(table.ks, acc, yerr=[lower, err], fmt="o", ms=3, color=colour,
                     label=f"N={table.N[i]:.2g}, D={table.D[i]:.2g}")
         ax.plot(k_dense, fit.accuracy(table.N[i], table.D[i], k_dense), color=colour, lw=1)
     ax.set(xscale="log", yscale="log", xlabel="samples per problem k", ylabel="pass@k",
-           title=f"{fit.law}: observed pass@k (±1 s.e.) and fit")
+           title=f"{fit.law}: observed pass@k" + (" (±1 s.e.)" if problems is not None else "") + " and fit")
     ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="checkpoint", title_fontsize=7)
     fig.tight_layout()
     return fig

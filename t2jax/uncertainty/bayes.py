@@ -4,7 +4,7 @@ the one runner :func:`~t2jax.uncertainty.nuts.run_nuts`."""
 
 from __future__ import annotations
 
-from t2jax.fitting.api import choose_method
+from t2jax.fitting.api import check_curves, choose_method
 from t2jax.laws.registry import family_of, get_law
 from t2jax.uncertainty.bootstrap import check_point, stage_options
 from t2jax.uncertainty.results import PosteriorResult
@@ -27,6 +27,7 @@ def posterior(data, *, law="chinchilla", method=None, ks=None, point=None, **opt
         ``progress_bar``.
     """
     law = get_law(law)
+    check_curves(law, data)
     family = family_of(law)
     options = stage_options(family.posterior, law, options, "posterior")
     return family.posterior(data, law, method=choose_method(law, method), ks=ks, point=check_point(point, law),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 
 from t2jax.errors import T2JaxError
-from t2jax.fitting.api import choose_method
+from t2jax.fitting.api import check_curves, choose_method
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import family_of, get_law
 from t2jax.uncertainty.results import BootstrapResult
@@ -74,6 +74,7 @@ def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, law=
     seed, n_resamples = check_seed(seed), check_count("n_resamples", n_resamples)
     if options.get("resolution") is not None:
         check_count("resolution", options["resolution"], 2)
+    check_curves(law, data)
     family = family_of(law)
     options = stage_options(family.bootstrap, law, options, "bootstrap")
     return family.bootstrap(data, law, n_resamples, method=choose_method(law, method), seed=seed,

@@ -35,6 +35,7 @@ def power_sum_runs(data, law, ks=None) -> Runs:
 
 class PowerSumFamily(Family):
     name = "power-sum"
+    from_curves = True
     objective = "approach3: summed Huber loss of log loss; varpro: weighted sum of squares (or Huber sum)"
 
     def fit_runs(self, runs, law, method, **options):

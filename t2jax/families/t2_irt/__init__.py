@@ -15,7 +15,7 @@ from t2jax.data.passk_table import as_table
 from t2jax.families.t2_irt.bootstrap import bootstrap_irt, check_resample
 from t2jax.families.t2_irt.fit import counts_arrays, fit_irt, latent_loss, node_loglik, posterior
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, T2_IRT, irt_log_miss, log_weights, node_beta, nodes
-from t2jax.families.t2_joint.fit import joint_counts
+from t2jax.data.passk_table import counts_of
 from t2jax.fitting.result import with_extras
 from t2jax.laws.beta import beta_binomial_logpmf
 from t2jax.laws.chinchilla import chinchilla_loss
@@ -50,14 +50,14 @@ class T2IrtFamily(Family):
     objective = "minus the marginal log-likelihood of the counts (difficulties integrated out)"
 
     def fit_counts(self, data, table, law, method):
-        counts = joint_counts(data, table)  # every count: a checkpoint that solved nothing is evidence too
+        counts = counts_of(data, table)  # every count: a checkpoint that solved nothing is evidence too
         result = fit_irt(counts)
         return with_extras(result, dropped_checkpoints=list(table.dropped) if counts is table.samples else [])
 
     def bootstrap(self, data, law, n_resamples, *, method, seed, point=None, ks=None, resample=None, devices=None,
                   progress=None):
         check_resample(resample)
-        counts = joint_counts(data, as_table(data, ks))
+        counts = counts_of(data, as_table(data, ks))
         return bootstrap_irt(counts, n_resamples, seed=seed, point=point, devices=devices, progress=progress)
 
     def count_loglik(self, fit, law, train, test):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from t2jax.errors import T2JaxError
 from t2jax.families.t2_joint.anchored import fit_anchored
-from t2jax.families.t2_joint.fit import fit_joint, joint_counts
+from t2jax.data.passk_table import counts_of
+from t2jax.families.t2_joint.fit import fit_joint
 from t2jax.families.t2_joint.laws import JOINT_PARAMS, T2_JOINT, from_t2_beta, joint_beta
 from t2jax.families.t2_joint.uncertainty import bootstrap_joint, joint_model, joint_posterior
 from t2jax.fitting.result import with_extras
@@ -24,7 +25,7 @@ class T2JointFamily(Family):
     objective = "total Beta-binomial negative log-likelihood of the counts"
 
     def fit_counts(self, data, table, law, method, *, answer_nll=None, **options):
-        counts = joint_counts(data, table)  # every count: a checkpoint that solved nothing is evidence too
+        counts = counts_of(data, table)  # every count: a checkpoint that solved nothing is evidence too
         result = fit_anchored(counts, answer_nll, **options) if answer_nll is not None else fit_joint(counts, **options)
         return with_extras(result, dropped_checkpoints=list(table.dropped) if counts is table.samples else [])
 

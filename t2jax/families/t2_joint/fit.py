@@ -19,7 +19,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from t2jax.data.passk_table import PassKTable
 from t2jax.data.runs import Runs
 from t2jax.data.samples import Samples
 from t2jax.errors import T2JaxError
@@ -187,12 +186,6 @@ def seed(samples, arrays) -> jnp.ndarray:
     if best is None:
         raise T2JaxError("t2-joint fit: the likelihood is not finite at any structural start; check the counts")
     return best
-
-
-def joint_counts(data, table: PassKTable) -> Samples:
-    """The counts the joint likelihood takes: all of them when given counts (a checkpoint
-    that solved nothing is evidence too), or those a ready pass@k table kept."""
-    return data if isinstance(data, Samples) else table.samples
 
 
 @x64

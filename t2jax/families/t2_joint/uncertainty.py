@@ -43,13 +43,12 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from t2jax.data.passk_table import as_table
+from t2jax.data.passk_table import as_table, counts_of
 from t2jax.errors import T2JaxError, warn
 from t2jax.families.t2_joint.fit import (
     beta_params,
     counts_arrays,
     fit_joint,
-    joint_counts,
     joint_derivatives,
     joint_nll,
     to_params,
@@ -135,7 +134,7 @@ def joint_posterior(data, *, ks=None, point=None, num_chains: int = 4, num_warmu
     whose draws are raw parameters (plus ``chain``); diagnostics are per raw parameter.
     The chains start at the maximum-likelihood fit ``point`` (computed when not given)."""
     check_seed(seed)
-    counts = joint_counts(data, as_table(data, ks))
+    counts = counts_of(data, as_table(data, ks))
     point = point or fit_joint(counts)
     return _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, rhat_max, progress_bar)
 
@@ -202,7 +201,7 @@ def bootstrap_joint(data, n_resamples: int = 1000, *, seed: int = 0, resample: s
     seed, n_resamples = check_seed(seed), check_count("n_resamples", n_resamples)
     if resample not in ("problems", "groups"):
         raise T2JaxError(f"t2-joint resamples 'problems' or 'groups' (checkpoints), not {resample!r}")
-    counts = joint_counts(data, as_table(data, ks))
+    counts = counts_of(data, as_table(data, ks))
     return _bootstrap_joint(counts, point or fit_joint(counts), n_resamples, seed, resample, batch_mesh(devices),
                             progress)
 
