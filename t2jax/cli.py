@@ -83,7 +83,7 @@ def _load(args, law):
         return load_pass_at_k(args.path, n_col=args.n_col or "N", d_col=None if getattr(args, "flops_col", None)
                               else args.d_col or "D", flops_col=getattr(args, "flops_col", None), k_col=args.k_col,
                               pass_col=args.pass_col, checkpoint_col=args.checkpoint_col,
-                              problems_col=args.problems_col, samples_col=args.samples_col, ks=_ks(args.ks),
+                              problems_col=args.problems_col, samples_col=args.samples_col, ks=_ks(getattr(args, "ks", None)),
                               query=args.query)
     if law.data == "runs":
         return load_runs(args.path, n_col=args.n_col or "N", d_col=args.d_col, flops_col=args.flops_col,
@@ -168,7 +168,7 @@ def _report(args) -> int:
 
     _checkfit_options(args)
     law = LAWS[args.law]
-    summary = run_report(_load(args, law), args.path, args.out, law=law, method=args.method, ks=_ks(args.ks),
+    summary = run_report(_load(args, law), args.path, args.out, law=law, method=args.method, ks=_ks(getattr(args, "ks", None)),
                          n_bootstrap=args.bootstrap, resample=args.resample, bayes=args.bayes, seed=args.seed,
                          level=args.level, train_flops=args.train_flops, inference_flops=args.inference_flops,
                          force=args.force)

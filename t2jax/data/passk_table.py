@@ -78,7 +78,8 @@ class PassKTable:
     def _k_index(self, ks) -> np.ndarray:
         missing = [float(k) for k in ks if not (self.ks == float(k)).any()]
         if missing:
-            raise T2JaxError(f"k = {', '.join(f'{k:g}' for k in missing)} not among the table's k values "
+            raise T2JaxError(f"k = {', '.join(f'{k:g}' for k in missing)} {'is' if len(missing) == 1 else 'are'} "
+                             f"not among the table's k values "
                              f"({', '.join(f'{v:g}' for v in self.ks)})")
         return np.array([int(np.flatnonzero(self.ks == float(k))[0]) for k in ks])
 
