@@ -38,6 +38,15 @@ def test_readme_examples_run(tmp_path, monkeypatch):
                 exec(compile(block, str(README), "exec"), namespace)
     finally:
         t2jax.LAWS.pop("kaplan-n", None)
-    assert namespace["best"].accuracy > namespace["best"].baseline["accuracy"]
+    bed, t2, best = namespace["bed"], namespace["t2"], namespace["best"]
+    assert t2.converged and not t2.at_bound  # T² Approach 2 on the README's study is a clean fit
+    truth = t2jax.allocate(t2jax.FitResult("varpro", "t2-beta", bed.truth, 0.0, 0, True), 2.56e19, 2e9)
+    assert best.N == pytest.approx(truth.N, rel=0.05) and best.k == pytest.approx(truth.k, rel=0.05)
+    assert abs(bed.true_accuracy(best.N, best.D, best.k) - best.accuracy) < 0.02
+    assert namespace["beta_boot"].n_failed == 0
+    assert best.accuracy > best.baseline["accuracy"]
     assert namespace["boot"].n_failed == 0
+    approach1, t2_loss = namespace["approach1"], t2jax.fit(namespace["samples"], "t2-loss")
+    for name, value in t2_loss.params.items():  # the aggregate table's fit is the counts' fit
+        assert approach1.params[name] == pytest.approx(value, rel=1e-6, abs=1e-9), name
     assert set(namespace["t2_boot"].draws.columns) >= set(t2jax.T2_LOSS.params)
