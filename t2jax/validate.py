@@ -69,6 +69,16 @@ def positive_array(name: str, value, what: str = "finite and > 0"):
     return arr
 
 
+def check_scalar_budget(name, value, unit: str = "FLOPs") -> float:
+    """One budget (a single positive, finite number); arrays are refused with a pointer
+    to the functions that take several budgets."""
+    value = check_budget(name, value, unit)
+    if not isinstance(value, float):
+        raise T2JaxError(f"{name} must be one number here, got {getattr(value, 'size', 1)} values; "
+                         "t2jax.frontier takes a list of training budgets")
+    return value
+
+
 def check_budget(name, value, unit: str = "FLOPs"):
     """A budget (a number or an array of them): positive and finite."""
     arr = positive_array(name, value, f"a positive number of {unit}")

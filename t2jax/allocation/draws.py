@@ -16,7 +16,7 @@ from t2jax.errors import T2JaxError
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
-from t2jax.validate import check_budget
+from t2jax.validate import check_scalar_budget
 from t2jax.uncertainty.derived import DRAW_SOURCES, param_arrays, parameter_columns
 from t2jax.uncertainty.intervals import band, percentile_interval
 
@@ -37,15 +37,16 @@ def allocation_draws(draws: pd.DataFrame, law, train_flops: float, inference_flo
     law = get_law(law)
     if law.accuracy is None:
         raise T2JaxError(f"law '{law.name}' has no k: allocation needs a T² law")
-    C_train = check_budget("train_flops", train_flops)
+    C_train = check_scalar_budget("train_flops", train_flops)
+    param_arrays(draws, law.params)  # refuses draws of another law, naming what they lack
     p = param_arrays(draws, parameter_columns(draws))
     if tokens_per_sample is None and queries is None:
-        C_inf = check_budget("inference_flops", inference_flops)
+        C_inf = check_scalar_budget("inference_flops", inference_flops)
         solve = lambda q: paper_optimum(q, law.name, C_train, C_inf, integer_k, check_grid(n_grid or DRAW_GRID))
     else:
         if inference_flops is not None or tokens_per_sample is None or queries is None:
             raise T2JaxError("the deployment form takes tokens_per_sample and queries, and no inference_flops")
-        TQ = check_budget("tokens_per_sample", tokens_per_sample, "tokens") * check_budget("queries", queries, "queries")
+        TQ = check_scalar_budget("tokens_per_sample", tokens_per_sample, "tokens") * check_scalar_budget("queries", queries, "queries")
         solve = lambda q: deployment_optimum(q, law.name, C_train, TQ, integer_k, check_grid(n_grid or 128))
     N, D, k, log_miss = (np.asarray(a) for a in jax.vmap(solve)(p))
     return pd.DataFrame({"N": N, "D": D, "k": k, "tokens_per_param": D / N, "accuracy": -np.expm1(log_miss),
@@ -102,7 +103,7 @@ def frontier_band(draws: pd.DataFrame, law, train_flops, inference_flops: float,
     """The T² allocation frontier as a band: for each training budget, percentile
     intervals of ``N*``, ``k*``, tokens per parameter and accuracy over the draws."""
     law = get_law(law)
-    C_inf = check_budget("inference_flops", inference_flops)
+    C_inf = check_scalar_budget("inference_flops", inference_flops)
     p = param_arrays(draws, parameter_columns(draws))
     C = jnp.asarray(np.atleast_1d(np.asarray(train_flops, np.float64)))
     per_draw = lambda q: frontier_arrays(q, law.name, C, C_inf, integer_k, n_grid)

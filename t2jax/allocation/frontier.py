@@ -13,7 +13,7 @@ from t2jax.fitting.result import FitResult
 from t2jax.laws.chinchilla import SURFACE, compute_optimal
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
-from t2jax.validate import check_budget
+from t2jax.validate import check_budget, check_scalar_budget
 
 
 def frontier_arrays(params, law: str, train_flops, C_inf, integer_k: bool, n_grid: int):
@@ -27,7 +27,7 @@ def frontier(fit: FitResult, train_flops, inference_flops: float, *, integer_k: 
     """Paper's-form optimum for each training budget: a DataFrame, one row per budget."""
     import pandas as pd
 
-    C_inf = check_budget("inference_flops", inference_flops)
+    C_inf = check_scalar_budget("inference_flops", inference_flops)
     C = np.atleast_1d(check_budget("train_flops", train_flops))
     check_train_budget(C)
     params = fit_params(fit)

@@ -34,7 +34,7 @@ from t2jax.laws.chinchilla import SURFACE, compute_optimal
 from t2jax.laws.registry import builtin_law, get_law, law_names
 from t2jax.precision import x64
 from t2jax.programs import program
-from t2jax.validate import check_budget, check_count
+from t2jax.validate import check_count, check_scalar_budget
 
 MIN_N = 1e5  # smallest model the search considers (parameters)
 PIECES = 4  # whole k searched on each side of the continuous optimum's
@@ -96,6 +96,9 @@ class Allocation:
 
 def fit_params(fit: FitResult):
     """A T² fit's checked parameters as float64 arrays (warning if the fit is flagged)."""
+    if not isinstance(fit, FitResult):
+        raise T2JaxError(f"allocation takes a FitResult (t2jax.fit, or FitResult.from_dict of 't2jax fit --json' "
+                         f"output, which names the law), not {type(fit).__name__}")
     if get_law(fit.law).accuracy is None:
         raise T2JaxError(f"law '{fit.law}' has no k: allocate needs a T² law ({', '.join(law_names(accuracy=True))})")
     params = checked_params(fit.law, fit.params)
@@ -234,11 +237,11 @@ def allocate(
     N and D come from ``baseline_fit`` (a pretraining-loss fit) when given, otherwise
     from the law's own loss surface; ``baseline["source"]`` says which.
     """
-    C_train = check_budget("train_flops", train_flops)
+    C_train = check_scalar_budget("train_flops", train_flops)
     if tokens_per_sample is None and queries is None:
         if inference_flops is None:
             raise T2JaxError("give inference_flops (paper's form) or tokens_per_sample and queries (deployment form)")
-        C_inf = check_budget("inference_flops", inference_flops)
+        C_inf = check_scalar_budget("inference_flops", inference_flops)
         check_train_budget(C_train)
         if C_inf < 2.0 * MIN_N:
             raise T2JaxError(f"inference_flops {C_inf:g} cannot run even one sample of a {MIN_N:g}-parameter model")
@@ -249,7 +252,8 @@ def allocate(
     else:
         if inference_flops is not None or tokens_per_sample is None or queries is None:
             raise T2JaxError("the deployment form takes tokens_per_sample and queries, and no inference_flops")
-        TQ = check_budget("tokens_per_sample", tokens_per_sample, "tokens") * check_budget("queries", queries, "queries")
+        TQ = check_scalar_budget("tokens_per_sample", tokens_per_sample, "tokens") * check_scalar_budget(
+            "queries", queries, "queries")
         if C_train < 6.0 * MIN_N * MIN_N + 2.0 * MIN_N * TQ:
             raise T2JaxError(f"deployment budget {C_train:g} FLOPs cannot train a {MIN_N:g}-parameter model on one "
                              f"token per parameter and serve {TQ:g} tokens once")

@@ -113,7 +113,12 @@ def load_samples(
 
 def check_k(samples: Samples, ks) -> np.ndarray:
     """The requested k values, checked against the unbiased estimator's ``k <= n``."""
-    ks = np.atleast_1d(np.asarray(ks, float))
+    try:
+        ks = np.atleast_1d(np.asarray(ks, float))
+    except (TypeError, ValueError):
+        raise T2JaxError(f"ks must be numbers, got {ks!r}") from None
+    if ks.size == 0 or ks.ndim != 1:
+        raise T2JaxError(f"ks must be a non-empty list of k values, got {ks.tolist()!r}")
     if (ks < 1).any() or (ks != np.round(ks)).any():
         raise T2JaxError(f"k must be whole numbers >= 1; got {ks[(ks < 1) | (ks != np.round(ks))][:5].tolist()}")
     too_big = (ks.max() > samples.n) & samples.observed

@@ -80,7 +80,9 @@ def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult
                            dropped_cells={"pass_at_k_exactly_1": table.n_certain_cells,
                                           "pass_at_k_exactly_0": table.n_zero_cells},
                            fitted_range=fitted_range(table.N, table.D, table.ks))
-    raise T2JaxError(f"fit takes Runs, Samples or a PassKTable, not {type(data).__name__}")
+    hint = (" (load a DataFrame first: t2jax.load_runs(frame, n_col=..., d_col=..., loss_col=...), "
+            "load_samples or load_pass_at_k)") if hasattr(data, "columns") else ""
+    raise T2JaxError(f"fit takes Runs, Samples or a PassKTable, not {type(data).__name__}{hint}")
 
 
 def fit_t2(samples: Samples, law="t2-loss", ks=None, method=None, **options) -> FitResult:

@@ -28,10 +28,15 @@ def register_family(family: Family) -> Family:
     return family
 
 
-def register(law: Law, *, builtin: bool = False) -> Law:
-    """Add (or replace) ``law`` under its name; returns it. Its family must be registered."""
+def register(law: Law, *, builtin: bool = False, replace: bool = False) -> Law:
+    """Add ``law`` under its name; returns it. Its family must be registered. A built-in
+    law is replaced only with ``replace=True`` (refused otherwise, so a name clash never
+    silently changes what every stage fits)."""
     if not isinstance(law, Law):
         raise T2JaxError(f"register takes a t2jax Law, not {type(law).__name__}")
+    if law.name in BUILTIN and BUILTIN[law.name] is not law and not replace:
+        raise T2JaxError(f"law '{law.name}' is built in; give your law another name, or pass replace=True "
+                         "to replace it everywhere")
     if law.family not in FAMILIES:
         raise T2JaxError(f"law '{law.name}': unknown family '{law.family}'; registered families: "
                          f"{', '.join(FAMILIES)} (register_family first)")

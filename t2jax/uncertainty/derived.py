@@ -9,9 +9,11 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from t2jax.errors import T2JaxError
 from t2jax.laws.chinchilla import SURFACE, compute_optimal
 from t2jax.precision import x64
 from t2jax.uncertainty.intervals import band
+from t2jax.validate import check_budget
 
 #: Columns of bootstrap/posterior draws that are not law parameters.
 NOT_PARAMETERS = ("objective", "converged", "sigma", "chain")
@@ -26,7 +28,12 @@ def parameter_columns(draws: pd.DataFrame) -> list:
 
 
 def param_arrays(draws: pd.DataFrame, names) -> dict:
-    """Columns ``names`` of ``draws`` as float64 JAX arrays (call inside float64)."""
+    """Columns ``names`` of ``draws`` as float64 JAX arrays (call inside float64); draws
+    lacking a column are refused, naming it (draws of another law, say)."""
+    missing = [k for k in names if k not in getattr(draws, "columns", ())]
+    if missing:
+        raise T2JaxError(f"the draws lack {', '.join(missing)}: they are not draws of a law with parameters "
+                         f"{', '.join(names)}")
     return {k: jnp.asarray(draws[k].to_numpy(np.float64)) for k in names}
 
 
@@ -34,7 +41,7 @@ def param_arrays(draws: pd.DataFrame, names) -> dict:
 def compute_optimal_draws(draws: pd.DataFrame, C) -> dict:
     """``N*(C)`` and ``D*(C)`` for every draw: arrays of shape ``(draws, len(C))``."""
     p = param_arrays(draws, SURFACE)
-    C = jnp.atleast_1d(jnp.asarray(C, jnp.float64))
+    C = jnp.atleast_1d(jnp.asarray(check_budget("C", C), jnp.float64))
     N, D = jax.vmap(lambda q: compute_optimal(q, C))(p)
     return {"C": np.asarray(C), "N": np.asarray(N), "D": np.asarray(D)}
 

@@ -1,7 +1,12 @@
 """Every argument error names what is wrong."""
 
+import dataclasses
+
 import numpy as np
+import pandas as pd
 import pytest
+
+import t2jax
 
 from t2jax import T2JaxError, fit, load_chinchilla, varpro
 from t2jax.allocation import allocate
@@ -35,6 +40,22 @@ TRUTH_FIT = FitResult("truth", "t2-beta", T2_TRUTH, 0.0, 1, True)
         (lambda: FitResult.from_dict({"method": "x"}), "not a t2jax fit: key 'law' is missing"),
         (lambda: FitResult("isoflop", "isoflop-power", {}, 0.0, 1, True).predict(1e9, 1e10), "no loss surface"),
         (lambda: TRUTH_FIT.predict(1e9, 1e10), "needs k"),
+        # The API against the README: one clear line instead of a raw Python error.
+        (lambda: fit(pd.DataFrame({"N": [1.0]})), r"not DataFrame \(load a DataFrame first: t2jax.load_runs"),
+        (lambda: allocate(dict(T2_TRUTH), 1e21, 2e9), "allocation takes a FitResult.*not dict"),
+        (lambda: allocate(TRUTH_FIT, [1e19, 1e20], 2e9), "train_flops must be one number here, got 2 values"),
+        (lambda: t2jax.pass_k_table(load_chinchilla()), "pass_k_table takes repeated-sampling counts.*not Runs"),
+        (lambda: t2jax.pass_k_table(t2jax.synthetic_t2(n_samples=8, n_questions=4, seed=0).samples, ks=[]),
+         "ks must be a non-empty list"),
+        (lambda: t2jax.allocation_intervals(pd.DataFrame([{"E": 1.7, "A": 400.0, "B": 400.0, "alpha": 0.3,
+                                                          "beta": 0.3}]), "t2-loss", 1e20, 2e9),
+         "the draws lack G, gamma"),
+        (lambda: t2jax.compute_optimal_intervals(pd.DataFrame([{"E": 1.7, "A": 400.0, "B": 400.0, "alpha": 0.3,
+                                                               "beta": 0.3}]), [-1.0]), "C must be a positive"),
+        (lambda: t2jax.register(dataclasses.replace(t2jax.T2_LOSS, description="mine")), "'t2-loss' is built in"),
+        (lambda: FitResult.from_dict({"method": "varpro", "law": "t2-beta", "params": dict(T2_TRUTH, theta2=-5.0),
+                                      "objective": 0.0, "n_points": 1, "converged": True}),
+         r"'theta2' = -5.0 breaks its constraint \(unit\)"),
     ],
 )
 def test_argument_errors(call, message):
