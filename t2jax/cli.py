@@ -132,7 +132,7 @@ def _checkfit_options(args) -> None:
     check_seed(args.seed)
     check_level(args.level)
     if args.bootstrap is not None:
-        check_count("--bootstrap", args.bootstrap)
+        check_count("--bootstrap", args.bootstrap, 2)  # an interval needs at least two draws
 
 
 def _fit(args) -> int:

@@ -85,8 +85,23 @@ def draw_tables(fit, draws=None) -> dict:
     if draws is not None:
         return {"draws": pd.DataFrame(draws)}
     extras = fit.extras if isinstance(fit, FitResult) else {}
-    return {name: pd.DataFrame(block["draws"]) for name, block in extras.items()
-            if name in DRAW_SOURCES and isinstance(block, dict) and "draws" in block}
+    tables = {}
+    for name in DRAW_SOURCES:
+        if name not in extras:
+            continue
+        block = extras[name]
+        if not isinstance(block, dict) or not isinstance(block.get("draws"), dict):
+            raise T2JaxError(f"the fit's '{name}' block is malformed: expected an object with 'draws' (parameter -> "
+                             "list of values), as 't2jax fit --json' writes it")
+        try:
+            tables[name] = pd.DataFrame(block["draws"])
+        except ValueError as exc:  # columns of different lengths
+            raise T2JaxError(f"the fit's '{name}' draws are malformed: {exc}") from None
+        bad = [c for c in tables[name].columns if c in fit.params
+               and not pd.api.types.is_numeric_dtype(tables[name][c])]
+        if bad:
+            raise T2JaxError(f"the fit's '{name}' draws of {', '.join(bad)} are not numbers")
+    return tables
 
 
 def fit_allocation_intervals(fit: FitResult, train_flops: float, inference_flops: Optional[float] = None,

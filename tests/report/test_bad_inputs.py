@@ -62,6 +62,10 @@ def files(tmp_path_factory):
     put("relabelled.json", fit_json("t2-beta", T2_LOSS_PARAMS))
     put("nan_alpha.json", fit_json("t2-loss", T2_LOSS_PARAMS | {"alpha": float("nan")}))
     put("neg_alpha.json", fit_json("t2-loss", T2_LOSS_PARAMS | {"alpha": -0.3}))
+    put("neg_theta2.json", fit_json("t2-beta", T2_TRUTH | {"theta2": -5.0}))
+    put("bad_boot.json", fit_json("t2-beta", T2_TRUTH, bootstrap="garbage"))
+    put("percent.csv", frame=pd.DataFrame({"N": [1e8, 1e8, 2e8, 2e8], "D": [1e9, 1e9, 2e9, 2e9], "k": [1, 2, 1, 2],
+                                           "acc": [12.0, 20.0, 15.0, 25.0]}))
     user = d / "user_out"
     user.mkdir()
     (user / "summary.json").write_text('{"mine": true}')
@@ -81,7 +85,15 @@ CASES = {
     "level 1.5": (RUNS + ["--level", "1.5"], "level must lie in (0, 1)"),
     "level 0": (RUNS + ["--level", "0"], "level must lie in (0, 1)"),
     "resolution -3": (RUNS + ["--resolution", "-3"], "resolution must be a whole number >= 2"),
-    "bootstrap 0": (RUNS + ["--bootstrap", "0"], "--bootstrap must be a whole number >= 1"),
+    "bootstrap 0": (RUNS + ["--bootstrap", "0"], "--bootstrap must be a whole number >= 2"),
+    "bootstrap 1": (RUNS + ["--bootstrap", "1"], "--bootstrap must be a whole number >= 2"),
+    "pass table on runs": (RUNS + ["--pass-col", "loss"], "--pass-col reads an aggregate pass@k table"),
+    "pass table as percentages": (["fit", "{percent}", "--law", "t2-loss", "--pass-col", "acc"],
+                                  "fraction in [0, 1] (not a percentage)"),
+    "negative theta2": (["allocate", "--fit", "{neg_theta2}", "--train-flops", "1e20", "--inference-flops", "2e9"],
+                        "'theta2' = -5.0 breaks its constraint"),
+    "malformed bootstrap block": (["allocate", "--fit", "{bad_boot}", "--train-flops", "1e20", "--inference-flops",
+                                   "2e9"], "'bootstrap' block is malformed"),
     "delta 0": (RUNS + ["--delta", "0"], "delta (the Huber threshold) must be a finite number > 0"),
     "delta nan": (RUNS + ["--delta", "nan"], "delta (the Huber threshold) must be a finite number > 0"),
     "delta -1": (RUNS + ["--method", "varpro", "--loss", "huber", "--delta", "-1"], "must be a finite number > 0"),
