@@ -12,7 +12,7 @@ import sys
 import warnings
 
 from t2jax.laws.registry import LAWS, law_names
-from t2jax.report.arguments import data_options, fit_options, sub_command
+from t2jax.report.arguments import data_options, fit_options, load_data, parse_ks, sub_command
 from t2jax.report.text import allocation_text, backtest_text, emit_json, fit_text, selection_text, target_text
 
 
@@ -73,29 +73,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(args, law):
-    from t2jax.data import load_pass_at_k, load_runs, load_samples
-    from t2jax.errors import T2JaxError
-
-    if args.pass_col:
-        if law.data == "runs":
-            raise T2JaxError(f"--pass-col reads an aggregate pass@k table for a pass@k law, not '{law.name}'")
-        return load_pass_at_k(args.path, n_col=args.n_col or "N", d_col=None if getattr(args, "flops_col", None)
-                              else args.d_col or "D", flops_col=getattr(args, "flops_col", None), k_col=args.k_col,
-                              pass_col=args.pass_col, checkpoint_col=args.checkpoint_col,
-                              problems_col=args.problems_col, samples_col=args.samples_col, ks=_ks(getattr(args, "ks", None)),
-                              query=args.query)
-    if law.data == "runs":
-        return load_runs(args.path, n_col=args.n_col or "N", d_col=args.d_col, flops_col=args.flops_col,
-                         loss_col=args.loss_col, budget_col=args.budget_col, group_col=args.group_col,
-                         query=args.query)
-    if getattr(args, "flops_col", None):
-        raise T2JaxError("repeated-sampling counts take a tokens column (--d-col), not --flops-col")
-    return load_samples(args.path, checkpoint_col=args.checkpoint_col or "model", problem_col=args.problem_col,
-                        n_param_col=args.n_col or "N_params", d_col=args.d_col or "D_tokens",
-                        samples_col=args.samples_col or "n_samples", correct_col=args.correct_col, query=args.query)
-
-
 def _answer_nll(args, law):
     import inspect
 
@@ -115,17 +92,6 @@ def _answer_nll(args, law):
     return frame.rename(columns={args.nll_checkpoint_col: "checkpoint", args.nll_col: "nll"})[["checkpoint", "nll"]]
 
 
-def _ks(text):
-    from t2jax.errors import T2JaxError
-
-    if not text:
-        return None
-    try:
-        return [float(k) for k in text.split(",")]
-    except ValueError:
-        raise T2JaxError(f"--ks must be comma-separated numbers, got {text!r}") from None
-
-
 def _checkfit_options(args) -> None:
     from t2jax.validate import check_count, check_level, check_seed
 
@@ -141,7 +107,7 @@ def _fit(args) -> int:
     _checkfit_options(args)
     law = t2jax.get_law(args.law)
     options = {k: v for k, v in (("delta", args.delta), ("loss", args.loss), ("resolution", args.resolution)) if v is not None}
-    data, ks = _load(args, law), _ks(args.ks)
+    data, ks = load_data(args, law), parse_ks(args.ks)
     kw = {"ks": ks} if law.data == "samples" else {}
     if args.answer_nll:
         options["answer_nll"] = _answer_nll(args, law)
@@ -168,7 +134,7 @@ def _report(args) -> int:
 
     _checkfit_options(args)
     law = LAWS[args.law]
-    summary = run_report(_load(args, law), args.path, args.out, law=law, method=args.method, ks=_ks(getattr(args, "ks", None)),
+    summary = run_report(load_data(args, law), args.path, args.out, law=law, method=args.method, ks=parse_ks(getattr(args, "ks", None)),
                          n_bootstrap=args.bootstrap, resample=args.resample, bayes=args.bayes, seed=args.seed,
                          level=args.level, train_flops=args.train_flops, inference_flops=args.inference_flops,
                          force=args.force)
@@ -248,7 +214,7 @@ def _backtest(args) -> int:
     from t2jax.errors import T2JaxError
     from t2jax.fitting.backtest import backtest, backtest_splits, leave_one_out_splits, select_law
 
-    samples = _load(args, LAWS["t2-loss"])
+    samples = load_data(args, LAWS["t2-loss"])
     laws = None if args.laws is None else [law.strip() for law in args.laws.split(",") if law.strip()]
     if laws == []:
         raise T2JaxError(f"--laws names no law; choose from {', '.join(law_names(data='samples'))}")

@@ -60,3 +60,39 @@ def fit_options(p):
                    help="NUTS posterior, 4 chains x 1,000 draws (additive power laws: Gaussian on log loss; "
                         "t2-joint: Beta-binomial counts)")
     p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
+
+
+def load_data(args, law):
+    """The table a command reads: training runs, counts, or an aggregate pass@k table (--pass-col)."""
+    from t2jax.data import load_pass_at_k, load_runs, load_samples
+    from t2jax.errors import T2JaxError
+
+    if args.pass_col:
+        if law.data == "runs":
+            raise T2JaxError(f"--pass-col reads an aggregate pass@k table for a pass@k law, not '{law.name}'")
+        return load_pass_at_k(args.path, n_col=args.n_col or "N", d_col=None if getattr(args, "flops_col", None)
+                              else args.d_col or "D", flops_col=getattr(args, "flops_col", None), k_col=args.k_col,
+                              pass_col=args.pass_col, checkpoint_col=args.checkpoint_col,
+                              problems_col=args.problems_col, samples_col=args.samples_col, ks=parse_ks(getattr(args, "ks", None)),
+                              query=args.query)
+    if law.data == "runs":
+        return load_runs(args.path, n_col=args.n_col or "N", d_col=args.d_col, flops_col=args.flops_col,
+                         loss_col=args.loss_col, budget_col=args.budget_col, group_col=args.group_col,
+                         query=args.query)
+    if getattr(args, "flops_col", None):
+        raise T2JaxError("repeated-sampling counts take a tokens column (--d-col), not --flops-col")
+    return load_samples(args.path, checkpoint_col=args.checkpoint_col or "model", problem_col=args.problem_col,
+                        n_param_col=args.n_col or "N_params", d_col=args.d_col or "D_tokens",
+                        samples_col=args.samples_col or "n_samples", correct_col=args.correct_col, query=args.query)
+
+
+def parse_ks(text):
+    """--ks: comma-separated k values (None when not given)."""
+    from t2jax.errors import T2JaxError
+
+    if not text:
+        return None
+    try:
+        return [float(k) for k in text.split(",")]
+    except ValueError:
+        raise T2JaxError(f"--ks must be comma-separated numbers, got {text!r}") from None
