@@ -130,14 +130,15 @@ def _fit(args) -> int:
 
 
 def _report(args) -> int:
-    from t2jax.report.study import run_report
+    from t2jax.report.study import check_request, run_report
 
     _checkfit_options(args)
     law = LAWS[args.law]
-    summary = run_report(load_data(args, law), args.path, args.out, law=law, method=args.method, ks=parse_ks(getattr(args, "ks", None)),
+    check_request(law, args.out, args.force, args.train_flops, args.inference_flops)  # before any work
+    summary = run_report(load_data(args, law), args.path, args.out, law=law, method=args.method, ks=parse_ks(args.ks),
                          n_bootstrap=args.bootstrap, resample=args.resample, bayes=args.bayes, seed=args.seed,
                          level=args.level, train_flops=args.train_flops, inference_flops=args.inference_flops,
-                         force=args.force)
+                         force=args.force, argv=args.argv)
     if args.json:
         emit_json(summary)
     else:
@@ -249,6 +250,7 @@ def _demo(args) -> int:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     from t2jax.cache import cli_cache_enabled, enable_compilation_cache
     from t2jax.errors import T2JaxError
 

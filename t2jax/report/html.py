@@ -1,7 +1,8 @@
 """One self-contained HTML page from report sections: figures embedded as base64 PNG
 (no network needed to view it), each also saved as PNG and SVG, and tables whose every
-number is read from the JSON summary (``data-json`` names the path), written in full
-precision so a reader can check them against ``summary.json``."""
+number is read from the JSON summary (``data-json`` names the path): shown to four
+significant figures (whole numbers as whole numbers), with the full-precision value in
+``data-value`` so a reader can check it against ``summary.json``."""
 
 from __future__ import annotations
 
@@ -40,14 +41,38 @@ def _figure(fig, out_dir: str, name: str) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def shown(value) -> str:
+    """How a summary value is shown: whole numbers whole, other numbers to 4 significant figures."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return str(value) if isinstance(value, int) else f"{value:.4g}"
+
+
 def _table(rows, summary) -> str:
     cells = []
     for path, label in rows:
         value = lookup(summary, path)
-        text = repr(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
-        cells.append(f'<tr><th>{html.escape(label)}</th><td class="num" data-json="{html.escape(path)}">'
-                     f"{html.escape(text)}</td></tr>")
+        full = f' data-value="{value!r}"' if isinstance(value, float) else ""
+        cells.append(f'<tr><th>{html.escape(label)}</th><td class="num" data-json="{html.escape(path)}"{full}>'
+                     f"{html.escape(shown(value))}</td></tr>")
     return "<table>" + "".join(cells) + "</table>"
+
+
+def _notes(summary: dict) -> str:
+    """What a reader must know before the figures: dropped data, the warnings, the level."""
+    fit, items = summary["fit"], []
+    if summary.get("level"):
+        items.append(f"Intervals are {summary['level']:.0%} percentile intervals over the draws.")
+    dropped = fit.get("dropped_checkpoints") or []
+    if dropped:
+        items.append(f"{len(dropped)} checkpoint(s) left out (solved nothing): {', '.join(map(str, dropped))}.")
+    cells = {k: v for k, v in (fit.get("dropped_cells") or {}).items() if v}
+    if cells:
+        items.append("Cells left out of the fit: " + ", ".join(f"{v} with {k.replace('_', ' ')}" for k, v in cells.items())
+                     + ".")
+    items += [f"Warning: {w}" for w in summary.get("warnings", [])]
+    items += [summary[k] for k in ("allocation_note",) if k in summary]
+    return "<ul>" + "".join(f"<li>{html.escape(str(i))}</li>" for i in items) + "</ul>" if items else ""
 
 
 def render(sections, summary: dict, out_dir: str) -> str:
@@ -58,7 +83,7 @@ def render(sections, summary: dict, out_dir: str) -> str:
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>t2jax report: {html.escape(fit['law'])}"
              f"</title><style>{STYLE}</style></head><body>",
              f"<h1>t2jax report: {html.escape(fit['law'])} fitted by {html.escape(fit['method'])}</h1>",
-             f"<p>{fit['n_points']} points; {html.escape(status)}.</p>"]
+             f"<p>{int(fit['n_points'])} points; {html.escape(status)}.</p>", _notes(summary)]
     for title, fig, rows in sections:
         name = _slug(title)
         png = _figure(fig, out_dir, name)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import sys
 import warnings
 
 import numpy as np
 
-from t2jax.allocation import allocate, frontier, frontier_band
+from t2jax.allocation import allocate, allocation_intervals, frontier, frontier_band
 from t2jax.data.passk_table import as_table
 from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
@@ -25,15 +26,35 @@ from t2jax.uncertainty import bootstrap, compute_optimal_intervals, own_point, p
 FILES = ("report.html", "summary.json")
 
 
-def _provenance(path, seed) -> dict:
+def _provenance(path, seed, argv=None) -> dict:
     import jax
 
     import t2jax
 
-    digest = hashlib.sha256(open(path, "rb").read()).hexdigest() if path and os.path.isfile(path) else None
+    digest = None
+    if path and os.path.isfile(path):
+        with open(path, "rb") as fh:
+            digest = hashlib.sha256(fh.read()).hexdigest()
     device = jax.devices()[0]
-    return {"t2jax": t2jax.__version__, "jax": jax.__version__, "device": f"{device.platform} {device.device_kind}",
-            "seed": seed, "data_file": str(path), "data_sha256": digest, "command": " ".join(sys.argv)}
+    kind = device.platform if device.device_kind.lower() == device.platform else f"{device.platform} ({device.device_kind})"
+    return {"t2jax": t2jax.__version__, "jax": jax.__version__, "device": kind, "seed": int(seed),
+            "data_file": str(path), "data_sha256": digest, "command": shlex.join(["t2jax", *(sys.argv[1:] if argv is None else argv)])}
+
+
+def check_request(law, out_dir: str, force: bool, train_flops=None, inference_flops=None) -> None:
+    """Before any work: both budgets or neither for a pass@k law, and ``out_dir`` can be
+    written and holds no earlier report (unless ``force``)."""
+    if get_law(law).accuracy is not None and bool(train_flops) != bool(inference_flops):
+        raise T2JaxError("the allocation section needs both --train-flops and --inference-flops")
+    existing = [f for f in FILES if os.path.exists(os.path.join(out_dir, f))]
+    if existing and not force:
+        raise T2JaxError(f"{out_dir} already holds {', '.join(existing)}; choose another --out or pass --force")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise T2JaxError(f"cannot create the report folder {out_dir}: {exc.strerror}") from None
+    if not os.access(out_dir, os.W_OK):
+        raise T2JaxError(f"cannot write to the report folder {out_dir}")
 
 
 def _fit_sections(result, data):
@@ -60,16 +81,26 @@ def _fit_sections(result, data):
 
 
 def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n_bootstrap=None, resample=None,
-               bayes=False, seed=0, level=0.95, train_flops=None, inference_flops=None, force=False) -> dict:
+               bayes=False, seed=0, level=0.95, train_flops=None, inference_flops=None, force=False, argv=None) -> dict:
     """Fit ``data`` (loaded from ``path``), optionally with bootstrap or posterior draws
-    and an allocation at the budgets, and write the report to ``out_dir``; returns the summary."""
-    existing = [f for f in FILES if os.path.exists(os.path.join(out_dir, f))]
-    if existing and not force:
-        raise T2JaxError(f"{out_dir} already holds {', '.join(existing)}; choose another --out or pass --force")
+    and an allocation at the budgets, and write the report to ``out_dir``; returns the summary.
+    ``argv``: the command's arguments, recorded in the provenance block (default ``sys.argv``)."""
     law = get_law(law)
+    check_request(law, out_dir, force, train_flops, inference_flops)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        summary = _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, seed, level,
+                         train_flops, inference_flops, caught, argv)
+    for w in caught:  # the caller (the CLI) still sees every warning
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return summary
+
+
+def _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, seed, level, train_flops,
+           inference_flops, caught, argv) -> dict:
     kw = {"ks": ks} if law.data == "samples" else {}
     result = fit(data, law, method, **kw)
-    summary = {"fit": result.to_dict()}
+    summary = {"fit": result.to_dict(), "level": level if (n_bootstrap or bayes) else None}
     sections = _fit_sections(result, data)
     draws, source = None, None
     if n_bootstrap:
@@ -96,14 +127,20 @@ def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n
         table = frontier(result, C, inference_flops)
         band = frontier_band(draws, law, C, inference_flops, level) if draws is not None else None
         summary["frontier"] = table.to_dict(orient="list")
-        rows = [(f"allocation.{k}", k) for k in ("N", "D", "k", "tokens_per_param", "accuracy", "miss_rate")]
+        rows = [(f"allocation.budgets.{k}", k.replace("_", " ")) for k in best.budgets]
+        rows += [(f"allocation.{k}", k) for k in ("N", "D", "k", "tokens_per_param", "accuracy", "miss_rate")]
+        if draws is not None:
+            intervals = allocation_intervals(draws, law, train_flops, inference_flops, level)
+            summary["allocation_intervals"] = intervals.to_dict(orient="index")
+            rows += [(f"allocation_intervals.{q}.{b}", f"{q} {b}") for q in ("N", "D", "k", "accuracy")
+                     for b in ("lower", "upper")]
         if best.baseline is not None:
             rows += [(f"allocation.chinchilla_baseline.{k}", f"Chinchilla {k}") for k in ("N", "D", "k", "accuracy")]
         sections.append(("T² allocation frontier", plot.frontier(table, band), rows))  # id t-allocation-frontier
     elif law.accuracy is not None:
         summary["allocation_note"] = "no budgets given (--train-flops, --inference-flops): no allocation section"
-    summary["provenance"] = _provenance(path, seed)
-    os.makedirs(out_dir, exist_ok=True)
+    summary["provenance"] = _provenance(path, seed, argv)
+    summary["warnings"] = list(dict.fromkeys(str(w.message) for w in caught))
     with open(os.path.join(out_dir, "summary.json"), "w") as fh:
         json.dump(jsonable(summary), fh, indent=2, allow_nan=False)
     with open(os.path.join(out_dir, "report.html"), "w") as fh:

@@ -2,6 +2,7 @@
 whose every table number equals the JSON summary; each figure type draws from a small fit."""
 
 import json
+import shlex
 from html.parser import HTMLParser
 
 import numpy as np
@@ -50,8 +51,11 @@ def check_report(out):
     assert page.cells
     for path, text in page.cells:
         value = lookup(summary, path)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            assert float(text) == float(value), path
+        if isinstance(value, float):  # shown to 4 significant figures, in full in data-value
+            assert float(text) == pytest.approx(value, rel=5e-4, abs=1e-300), path
+            assert f'data-value="{value!r}"' in html, path
+        elif isinstance(value, int) and not isinstance(value, bool):
+            assert text == str(value), path
         else:
             assert text == str(value), path
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html  # no network needed
@@ -84,6 +88,26 @@ def test_report_on_pythia_gsm8k_counts(tmp_path):
     page, summary = check_report(out)
     assert "t-allocation-frontier" in page.sections
     assert summary["allocation"]["N"] > 0 and len(summary["frontier"]["N"]) == 13
+    band = summary["allocation_intervals"]["N"]  # the bootstrap ran, so the allocation has intervals
+    assert band["lower"] <= summary["allocation"]["N"] <= band["upper"] and summary["level"] == 0.95
+    assert summary["allocation"]["budgets"] == {"train_flops": 2.56e19, "inference_flops_per_query": 2e9}
+    assert shlex.split(summary["provenance"]["command"])[1:] == argv  # the command re-runs as it was given
+    assert summary["provenance"]["device"] == "cpu" and isinstance(summary["provenance"]["seed"], int)
+    html = (out / "report.html").read_text()
+    assert all(f"Warning: {w}" in html.replace("&#x27;", "'") for w in summary["warnings"])
+    assert all(c in html for c in summary["fit"]["dropped_checkpoints"])  # the dropped checkpoints are named
+
+
+def test_report_refuses_before_any_work(tmp_path, capsys):
+    counts = tmp_path / "counts.csv"
+    counts.write_text("model,problem_idx,N_params,D_tokens,n_samples,n_correct\n")
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    cases = [(["--train-flops", "1e20", "--out", str(tmp_path / "a")], "needs both --train-flops and --inference-flops"),
+             (["--out", str(blocked / "report")], "cannot create the report folder")]
+    for extra, message in cases:
+        assert main(["report", str(counts), "--law", "t2-loss", *extra]) == 2
+        assert message in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
