@@ -83,3 +83,28 @@ def check_budget(name, value, unit: str = "FLOPs"):
     """A budget (a number or an array of them): positive and finite."""
     arr = positive_array(name, value, f"a positive number of {unit}")
     return float(arr) if arr.ndim == 0 else arr
+
+
+#: Share of the machine's physical memory one request may plan to use.
+MEMORY_SHARE = 0.75
+
+
+def memory_limit() -> float:
+    """Bytes a single request may use: ``T2JAX_MEMORY_LIMIT_GB`` if set, else 75% of physical memory."""
+    import os
+
+    if os.environ.get("T2JAX_MEMORY_LIMIT_GB"):
+        return float(os.environ["T2JAX_MEMORY_LIMIT_GB"]) * 2.0**30
+    try:
+        return MEMORY_SHARE * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # no sysconf: no limit
+        return float("inf")
+
+
+def check_memory(what: str, nbytes: float, hint: str) -> None:
+    """Refuse, before any work, a request whose arrays would not fit in memory (one line
+    with the estimate, the limit and what to change)."""
+    limit = memory_limit()
+    if nbytes > limit:
+        raise T2JaxError(f"{what} needs about {nbytes / 2**30:,.1f} GiB, more than the {limit / 2**30:,.1f} GiB "
+                         f"this machine allows (T2JAX_MEMORY_LIMIT_GB sets it); {hint}")

@@ -36,7 +36,7 @@ from t2jax.fitting.result import FitResult
 from t2jax.laws.law import Law
 from t2jax.laws.power_sum import features, log_predict
 from t2jax.programs import program
-from t2jax.validate import check_count, check_positive
+from t2jax.validate import check_count, check_memory, check_positive
 
 DEFAULT_BOUNDS = (0.02, 2.0)
 DEFAULT_RESOLUTION = {1: 1024, 2: 128, 3: 64}
@@ -48,6 +48,10 @@ def exponent_grids(law: Law, resolution, bounds) -> tuple:
     """One linear grid per exponent; ``resolution=None`` picks 128 for 2 exponents, 64 for 3."""
     J = len(law.exponents)
     resolution = DEFAULT_RESOLUTION.get(J, 24) if resolution is None else check_count("resolution", resolution, 2)
+    m = len(law.linear.coefficients) if law.linear is not None else J + 1
+    check_memory(f"an exponent grid of {resolution:,} points per axis ({resolution ** J:,} grid points)",
+                 8.0 * 8 * float(resolution) ** J * (m * m + m + 2), "use a smaller resolution (the default is "
+                 f"{DEFAULT_RESOLUTION.get(J, 24)}; the grid only seeds the exact refinement)")
     lo, hi = bounds
     return tuple(jnp.linspace(lo, hi, resolution) for _ in range(J))
 

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from t2jax.errors import T2JaxError
-from t2jax.validate import check_count, check_seed
+from t2jax.validate import check_count, check_memory, check_seed
 
 
 def point_weights(seed: int, n: int, n_resamples: int) -> np.ndarray:
@@ -38,6 +38,9 @@ def group_weights(seed: int, groups, n_resamples: int) -> np.ndarray:
 def resample_weights(seed: int, n: int, n_resamples: int, *, groups=None) -> np.ndarray:
     """Point resampling, or group resampling when ``groups`` (one label per run) is given."""
     seed, n_resamples = check_seed(seed), check_count("n_resamples", n_resamples)
+    n_units = n if groups is None else len(np.unique(np.asarray(groups)))
+    check_memory(f"{n_resamples:,} resamples of {n:,} rows", 8.0 * n_resamples * (n + 2 * n_units),
+                 "use fewer resamples, or run several bootstraps with different seeds and pool their draws")
     if groups is None:
         return point_weights(seed, n, n_resamples)
     if len(groups) != n:

@@ -236,3 +236,17 @@ def test_every_option_has_help_and_an_example(command, capsys):
         if action.dest != "help":
             assert action.help, f"{command} {action.option_strings or action.dest} has no help"
     assert sub.epilog and f"t2jax {command}" in sub.epilog
+
+
+def test_requests_that_cannot_fit_in_memory_are_refused_first(files, capsys, monkeypatch):
+    monkeypatch.setenv("T2JAX_MEMORY_LIMIT_GB", "1")
+    cases = [(RUNS + ["--resolution", "100000"], "use a smaller resolution"),
+             (RUNS + ["--bootstrap", "2000000"], "use fewer resamples")]
+    for argv, message in cases:
+        assert main([a.format(**files) for a in argv]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "GiB" in err and err.count("\n") == 1
+    monkeypatch.delenv("T2JAX_MEMORY_LIMIT_GB")
+    expected = 8 * 1e9 * 1000 * 3 / 2**30  # weights, draws of row indices and counts: 3 x 8 bytes per cell
+    with pytest.raises(T2JaxError, match=f"needs about {expected:,.1f} GiB"):
+        t2jax.uncertainty.resample.resample_weights(0, 1000, 10**9)  # never fits on any machine
