@@ -237,7 +237,7 @@ def target_loss_allocation(fit: Union[FitResult, Mapping], target_loss: float, i
     if spec.has_k:
         raise T2JaxError(f"law '{spec.name}' models pass@k: give a pass@k target instead")
     target = _check_target(target_loss, "target loss", 0.0, np.inf)
-    T = check_scalar_budget("inference_tokens", inference_tokens) if inference_tokens else 0.0
+    T = check_scalar_budget("inference_tokens", inference_tokens, "tokens") if inference_tokens else 0.0
     best = target_optimum(params, spec.name, target, T, 1.0, False, False, n_grid)
     if not np.isfinite(float(best[3])):
         raise _out_of_reach(spec, params, "target loss", target, 1.0)
@@ -262,7 +262,8 @@ def target_accuracy_allocation(fit: Union[FitResult, Mapping], target_accuracy: 
         raise T2JaxError(f"law '{spec.name}' has no pass@k: a pass@k target needs one of "
                          f"{', '.join(law_names(accuracy=True))}")
     target = _check_target(target_accuracy, "target pass@k", 0.0, 1.0)
-    TQ = check_scalar_budget("tokens_per_sample", tokens_per_sample) * check_scalar_budget("queries", queries)
+    TQ = check_scalar_budget("tokens_per_sample", tokens_per_sample, "tokens") * check_scalar_budget(
+        "queries", queries, "queries")
     max_k = _check_target(max_k, "max_k", 1.0 - 1e-12, np.inf)
     best = target_optimum(params, spec.name, target, TQ, max_k, True, integer_k, n_grid)
     if not np.isfinite(float(best[3])):

@@ -52,6 +52,8 @@ TRUTH_FIT = FitResult("truth", "t2-beta", T2_TRUTH, 0.0, 1, True)
          "the draws lack G, gamma"),
         (lambda: t2jax.compute_optimal_intervals(pd.DataFrame([{"E": 1.7, "A": 400.0, "B": 400.0, "alpha": 0.3,
                                                                "beta": 0.3}]), [-1.0]), "C must be a positive"),
+        (lambda: t2jax.target_loss_allocation(dict(E=1.69, A=406.4, B=410.7, alpha=0.336, beta=0.283), 1.947, -5.0),
+         "inference_tokens must be a positive number of tokens"),
         (lambda: t2jax.register(dataclasses.replace(t2jax.T2_LOSS, description="mine")), "'t2-loss' is built in"),
         (lambda: FitResult.from_dict({"method": "varpro", "law": "t2-beta", "params": dict(T2_TRUTH, theta2=-5.0),
                                       "objective": 0.0, "n_points": 1, "converged": True}),
