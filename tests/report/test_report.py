@@ -2,9 +2,13 @@
 whose every table number equals the JSON summary; each figure type draws from a small fit."""
 
 import json
+import re
 import shlex
+import shutil
+import subprocess
 from html.parser import HTMLParser
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,6 +41,12 @@ class Page(HTMLParser):
         if tag == "td" and self._cell is not None:
             self.cells.append(tuple(self._cell))
             self._cell = None
+
+    @staticmethod
+    def parse(out):
+        page = Page()
+        page.feed((out / "report.html").read_text())
+        return page
 
 
 def check_report(out):
@@ -77,14 +87,20 @@ def test_report_on_epoch_runs(tmp_path, capsys):
     assert main(argv) == 2 and "--force" in capsys.readouterr().err  # never overwrites silently
 
 
-def test_report_on_pythia_gsm8k_counts(tmp_path):
+@pytest.fixture(scope="module")
+def gsm8k_report(tmp_path_factory):
     from conftest import shared_file
 
     path = shared_file("schaeffer-monkey-power/pythia_ckpts_per_problem_counts.csv")
-    out = tmp_path / "gsm8k"
+    out = tmp_path_factory.mktemp("report") / "gsm8k"
     argv = ["report", str(path), "--law", "t2-loss", "--query", "benchmark == 'GSM8K'", "--bootstrap", "16",
             "--resample", "groups", "--train-flops", "2.56e19", "--inference-flops", "2e9", "--out", str(out)]
     assert main(argv) == 0
+    return out, argv
+
+
+def test_report_on_pythia_gsm8k_counts(gsm8k_report):
+    out, argv = gsm8k_report
     page, summary = check_report(out)
     assert "t-allocation-frontier" in page.sections
     assert summary["allocation"]["N"] > 0 and len(summary["frontier"]["N"]) == 13
@@ -96,6 +112,38 @@ def test_report_on_pythia_gsm8k_counts(tmp_path):
     html = (out / "report.html").read_text()
     assert all(f"Warning: {w}" in html.replace("&#x27;", "'") for w in summary["warnings"])
     assert all(c in html for c in summary["fit"]["dropped_checkpoints"])  # the dropped checkpoints are named
+
+
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+PROBE = """<!DOCTYPE html><html><body><iframe id="f" src="report.html" style="width:1200px;height:900px"></iframe>
+<script>document.getElementById("f").addEventListener("load", function () {
+  var d = this.contentDocument, shown = Array.from(d.images).filter(function (i) {
+    return i.complete && i.naturalWidth > 100 && i.naturalHeight > 100; });
+  var out = document.createElement("pre"); out.id = "result";
+  out.textContent = "sections=" + d.querySelectorAll("section").length + " images=" + d.images.length
+                    + " shown=" + shown.length;
+  document.body.appendChild(out); });</script></body></html>"""
+
+
+@pytest.mark.skipif(BROWSER is None, reason="no headless Chromium on this machine (.ci/run installs Debian's chromium)")
+def test_report_renders_in_a_headless_browser(gsm8k_report):
+    """The page as a reader's browser shows it: every figure decodes and is drawn (a
+    screenshot, report-screenshot.png, is left beside the report)."""
+    out, _ = gsm8k_report
+    (out / "probe.html").write_text(PROBE)
+    flags = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    dom = subprocess.run(flags + ["--allow-file-access-from-files", "--dump-dom", (out / "probe.html").as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r"sections=(\d+) images=(\d+) shown=(\d+)", dom)
+    assert found, dom[-500:]
+    sections, images, shown = map(int, found.groups())
+    figures = len([s for s in Page.parse(out).sections if s != "provenance"])
+    assert sections == figures + 1 and images == figures == shown
+    shot = out / "report-screenshot.png"
+    subprocess.run(flags + [f"--screenshot={shot}", "--window-size=1200,3600", (out / "report.html").as_uri()],
+                   capture_output=True, timeout=120)
+    pixels = plt.imread(shot)
+    assert pixels.shape[0] == 3600 and pixels[..., :3].std() > 0.05  # a drawn page, not a blank one
 
 
 def test_report_refuses_before_any_work(tmp_path, capsys):
