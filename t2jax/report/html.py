@@ -29,7 +29,7 @@ def lookup(summary: dict, path: str):
 
 
 def _slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", title.lower().replace("²", "2")).strip("-")
 
 
 def _figure(fig, out_dir: str, name: str) -> str:

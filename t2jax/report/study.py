@@ -119,7 +119,7 @@ def _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, s
             summary["compute_optimal"] = band.to_dict(orient="list")
             rows = [(f"compute_optimal.{n}_{q}.{i}", f"{n}*({C[i]:.0e}) {q}") for i in (0, 8, 16)
                     for n in ("N", "D") for q in ("lower", "median", "upper")]
-            sections.append(("Compute-optimal N*(C) and D*(C)", plot.compute_optimal_band(result, band), rows))
+            sections.append(("Compute-optimal N*(C) and D*(C)", plot.compute_optimal_band(result, band, level), rows))
     if law.accuracy is not None and train_flops and inference_flops:
         best = allocate(result, train_flops, inference_flops)
         summary["allocation"] = best.to_dict()
@@ -136,7 +136,10 @@ def _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, s
                      for b in ("lower", "upper")]
         if best.baseline is not None:
             rows += [(f"allocation.chinchilla_baseline.{k}", f"Chinchilla {k}") for k in ("N", "D", "k", "accuracy")]
-        sections.append(("T² allocation frontier", plot.frontier(table, band), rows))  # id t-allocation-frontier
+        source = (best.baseline or {}).get("source")
+        figure = plot.frontier(table, band, level if band is not None else None, inference_flops,
+                               f"Chinchilla-optimal (from {source})" if source else "Chinchilla-optimal")
+        sections.append(("T² allocation frontier", figure, rows))  # id t2-allocation-frontier
     elif law.accuracy is not None:
         summary["allocation_note"] = "no budgets given (--train-flops, --inference-flops): no allocation section"
     summary["provenance"] = _provenance(path, seed, argv)

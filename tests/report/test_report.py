@@ -102,7 +102,7 @@ def gsm8k_report(tmp_path_factory):
 def test_report_on_pythia_gsm8k_counts(gsm8k_report):
     out, argv = gsm8k_report
     page, summary = check_report(out)
-    assert "t-allocation-frontier" in page.sections
+    assert "t2-allocation-frontier" in page.sections
     assert summary["allocation"]["N"] > 0 and len(summary["frontier"]["N"]) == 13
     band = summary["allocation_intervals"]["N"]  # the bootstrap ran, so the allocation has intervals
     assert band["lower"] <= summary["allocation"]["N"] <= band["upper"] and summary["level"] == 0.95
