@@ -49,9 +49,8 @@ def exponent_grids(law: Law, resolution, bounds) -> tuple:
     J = len(law.exponents)
     resolution = DEFAULT_RESOLUTION.get(J, 24) if resolution is None else check_count("resolution", resolution, 2)
     m = len(law.linear.coefficients) if law.linear is not None else J + 1
-    check_memory(f"an exponent grid of {resolution:,} points per axis ({resolution ** J:,} grid points)",
-                 8.0 * 8 * float(resolution) ** J * (m * m + m + 2), "use a smaller resolution (the default is "
-                 f"{DEFAULT_RESOLUTION.get(J, 24)}; the grid only seeds the exact refinement)")
+    check_memory(f"an exponent grid of {resolution:,} points per axis", 64.0 * float(resolution) ** J * (m * m + m + 2),
+                 f"use a smaller resolution (default {DEFAULT_RESOLUTION.get(J, 24)}; the grid only seeds the refinement)")
     lo, hi = bounds
     return tuple(jnp.linspace(lo, hi, resolution) for _ in range(J))
 
@@ -83,9 +82,28 @@ def grid_starts(X, y, w, grids, n_starts):
     return jnp.stack([g[starts[:, j]] for j, g in enumerate(grids)], -1), valid
 
 
+def profile_derivatives(theta, X, y, w):
+    r"""Value, gradient and exact Hessian of :func:`profile_sse` in closed form.
+
+    With :math:`c^*(\theta)` the NNLS solution on its support :math:`S` (locally constant),
+    :math:`\partial f/\partial c = 0` on :math:`S` and :math:`dc^*/d\theta = 0` off it, so
+    the profile's gradient is :math:`\partial f/\partial\theta` at :math:`(c^*, \theta)` and its
+    Hessian the Schur complement :math:`H_{\theta\theta} - H_{\theta S} H_{SS}^{-1} H_{S\theta}` of
+    :func:`sse_derivatives`' Hessian: no autodiff through NNLS, so cheaper to trace and compile.
+    """
+    coef, mask = nnls_exact(features(X, theta), y, w)
+    m = coef.shape[0]
+    value, grad, H = sse_derivatives(jnp.concatenate([coef, theta]), X, y, jnp.sqrt(w), mask)
+    on = mask.astype(bool)
+    Hcc = jnp.where(on[:, None] & on[None, :], H[:m, :m], jnp.eye(m, dtype=H.dtype))
+    Hct = jnp.where(on[:, None], H[:m, m:], 0.0)
+    return value, grad[m:], H[m:, m:] - Hct.T @ jnp.linalg.solve(Hcc, Hct)
+
+
 def refine_sse(X, y, w, thetas, valid, max_iter: int = 200):
     """Newton on the profile from each valid start; the best optimum and its coefficients."""
-    runs = jax.vmap(lambda t, v: minimize(profile_sse, t, X, y, w, max_iter=max_iter, active=v))(thetas, valid)
+    runs = jax.vmap(lambda t, v: minimize(profile_sse, t, X, y, w, max_iter=max_iter, active=v,
+                                          derivatives=profile_derivatives))(thetas, valid)
     value = jnp.where(valid & jnp.isfinite(runs.value), runs.value, jnp.inf)
     best = jnp.argmin(value)
     theta = runs.x[best]
