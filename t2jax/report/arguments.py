@@ -15,10 +15,10 @@ def data_options(p, *, t2_defaults: bool):
                    help="parameters column (default N for runs, N_params for counts)")
     p.add_argument("--checkpoint-col", default=None, help="counts: checkpoint label column (default model); "
                    "pass@k tables: optional (default one checkpoint per N, D)")
-    p.add_argument("--problem-col", default="problem_idx", help="counts: problem label column")
+    p.add_argument("--problem-col", default="problem_idx", help="counts: problem label column (default problem_idx)")
     p.add_argument("--samples-col", default=None, help="counts: samples drawn per problem (default n_samples); "
                    "pass@k tables: optional, rows with k above it are refused")
-    p.add_argument("--correct-col", default="n_correct", help="counts: correct samples per problem")
+    p.add_argument("--correct-col", default="n_correct", help="counts: correct samples per problem (default n_correct)")
     p.add_argument("--pass-col", default=None, help="read an aggregate pass@k table (one row per checkpoint and k) "
                    "whose pass@k (a fraction) is in this column; fits t2-loss and t2-beta")
     p.add_argument("--k-col", default="k", help="pass@k tables: the k column (default k)")
