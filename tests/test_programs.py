@@ -115,7 +115,7 @@ def test_user_laws_are_never_stored():
     register(mine)
     try:
         assert not builtin_law("my-law")
-        register(Law(**{**mine.__dict__, "name": "chinchilla"}))
+        register(Law(**{**mine.__dict__, "name": "chinchilla"}), replace=True)  # refused without replace=True
         assert not builtin_law("chinchilla")
     finally:
         register(chin)

@@ -57,7 +57,7 @@ TRUTH_FIT = FitResult("truth", "t2-beta", T2_TRUTH, 0.0, 1, True)
         (lambda: t2jax.register(dataclasses.replace(t2jax.T2_LOSS, description="mine")), "'t2-loss' is built in"),
         (lambda: FitResult.from_dict({"method": "varpro", "law": "t2-beta", "params": dict(T2_TRUTH, theta2=-5.0),
                                       "objective": 0.0, "n_points": 1, "converged": True}),
-         r"'theta2' = -5.0 breaks its constraint \(unit\)"),
+         r"'theta2' = -5.0 breaks its constraint \(positive\)"),
     ],
 )
 def test_argument_errors(call, message):

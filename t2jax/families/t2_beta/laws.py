@@ -52,7 +52,7 @@ def t2_beta_accuracy(params, N, D, k):
 T2_BETA = beta_law(
     "t2-beta", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + THETA, t2_beta_ab,
     constraints=(("E", "nonnegative"), ("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"),
-                 ("beta", "positive"), ("theta2", "unit")),  # the Beta mean theta2 * sigmoid(.) stays in (0, 1]
+                 ("beta", "positive"), ("theta2", "positive")),  # a Beta mean theta2 * sigmoid(.) > 0
     family="t2-beta", methods=("varpro", "approach3"), data="samples",
     description="T² Approach 2: per-question Beta whose mean and concentration follow a fitted loss",
 )
