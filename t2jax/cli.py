@@ -12,6 +12,7 @@ import sys
 import warnings
 
 from t2jax.laws.registry import LAWS, law_names
+from t2jax.progress import Steps, showing
 from t2jax.report.arguments import data_options, fit_options, load_data, parse_ks, sub_command
 from t2jax.report.text import allocation_text, backtest_text, emit_json, fit_text, selection_text, target_text
 
@@ -92,9 +93,15 @@ def _answer_nll(args, law):
     return frame.rename(columns={args.nll_checkpoint_col: "checkpoint", args.nll_col: "nll"})[["checkpoint", "nll"]]
 
 
-def _checkfit_options(args) -> None:
+def _checkfit_options(args, law) -> None:
+    from t2jax.errors import T2JaxError
     from t2jax.validate import check_count, check_level, check_seed
 
+    if law.data == "runs" and args.ks:
+        raise T2JaxError(f"--ks picks the k values of counts or pass@k tables; law '{law.name}' fits training runs")
+    if args.command == "fit" and args.budget_col and (args.method or law.methods[0]) != "isoflop":
+        raise T2JaxError(f"--budget-col is read by --method isoflop only; this {args.method or law.methods[0]} fit "
+                         f"would ignore it")
     check_seed(args.seed)
     check_level(args.level)
     if args.bootstrap is not None:
@@ -104,23 +111,28 @@ def _checkfit_options(args) -> None:
 def _fit(args) -> int:
     import t2jax
 
-    _checkfit_options(args)
     law = t2jax.get_law(args.law)
+    _checkfit_options(args, law)
     options = {k: v for k, v in (("delta", args.delta), ("loss", args.loss), ("resolution", args.resolution)) if v is not None}
     data, ks = load_data(args, law), parse_ks(args.ks)
     kw = {"ks": ks} if law.data == "samples" else {}
     if args.answer_nll:
         options["answer_nll"] = _answer_nll(args, law)
+    steps = Steps(1 + bool(args.bootstrap) + bool(args.bayes), "t2jax fit", even=False)
+    steps.next(f"fitting {law.name}")
     result = t2jax.fit(data, law, args.method, **kw, **options)
     extra = {}
     if args.bootstrap:
+        steps.next(f"{args.bootstrap} bootstrap refits")
         boot = t2jax.bootstrap(data, args.method, args.bootstrap, seed=args.seed, resample=args.resample, law=law,
                                point=t2jax.uncertainty.own_point(result, law), **kw)
         extra["bootstrap"] = boot.to_dict(args.level)
     if args.bayes:
+        steps.next("NUTS posterior")
         post = t2jax.posterior(data, law=law, method=args.method, seed=args.seed,
                                point=t2jax.uncertainty.own_point(result, law), **kw)
         extra["posterior"] = post.to_dict(args.level, seed=args.seed)
+    steps.close()
     out = result.to_dict() | extra
     if args.json:
         emit_json(out)
@@ -132,8 +144,8 @@ def _fit(args) -> int:
 def _report(args) -> int:
     from t2jax.report.study import check_request, run_report
 
-    _checkfit_options(args)
     law = LAWS[args.law]
+    _checkfit_options(args, law)
     check_request(law, args.out, args.force, args.train_flops, args.inference_flops)  # before any work
     summary = run_report(load_data(args, law), args.path, args.out, law=law, method=args.method, ks=parse_ks(args.ks),
                          n_bootstrap=args.bootstrap, resample=args.resample, bayes=args.bayes, seed=args.seed,
@@ -165,8 +177,10 @@ def _target(args, fit) -> int:
     if args.train_flops is not None or args.inference_flops is not None:
         raise T2JaxError("a quality target replaces the budgets: drop --train-flops/--inference-flops")
     if args.target_loss is not None:
-        if args.target_accuracy is not None or args.inference_tokens is None:
-            raise T2JaxError("--target-loss takes --inference-tokens (lifetime inference tokens), not --target-accuracy")
+        if args.target_accuracy is not None:
+            raise T2JaxError("give one quality target: --target-loss (loss laws) or --target-accuracy (T² laws)")
+        if args.inference_tokens is None:
+            raise T2JaxError("--target-loss needs --inference-tokens (the lifetime inference tokens T, costed 2NT)")
         result = t2jax.target_loss_allocation(fit, args.target_loss, args.inference_tokens, level=args.level)
     else:
         if args.tokens_per_sample is None or args.queries is None:
@@ -191,7 +205,11 @@ def _allocate(args) -> int:
     if args.target_loss is not None or args.target_accuracy is not None:
         return _target(args, fit)
     if args.train_flops is None:
-        raise T2JaxError("give --train-flops (a budget) or --target-loss / --target-accuracy (a quality target)")
+        given = [o for o, v in (("--tokens-per-sample", args.tokens_per_sample), ("--queries", args.queries),
+                                ("--inference-flops", args.inference_flops), ("--inference-tokens",
+                                                                             args.inference_tokens)) if v is not None]
+        raise T2JaxError((f"{' and '.join(given)} describe{'s' if len(given) == 1 else ''} inference; " if given else "")
+                         + "give --train-flops (a budget) or --target-loss / --target-accuracy (a quality target)")
     baseline = _read_fit(args.baseline_fit) if args.baseline_fit else None
     result = t2jax.allocate(fit, args.train_flops, args.inference_flops, tokens_per_sample=args.tokens_per_sample,
                             queries=args.queries, integer_k=args.integer_k, baseline_fit=baseline)
@@ -258,7 +276,7 @@ def main(argv=None) -> int:
         enable_compilation_cache()
 
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, showing(False if args.quiet else None):
             warnings.simplefilter("always")
             code = {"fit": _fit, "report": _report, "allocate": _allocate, "backtest": _backtest,
                     "demo": _demo}[args.command](args)

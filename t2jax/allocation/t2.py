@@ -48,11 +48,17 @@ class Allocation:
     N: float
     D: float
     k: float
-    miss_rate: float
+    log_miss_rate: float  # log(1 - pass@k), kept in logs: near pass@k = 0 the miss rate rounds to 1
     inference_tokens: float  # tokens per sample times queries (1 in the paper's form: FLOPs per query)
     budgets: dict
     baseline: dict
     extrapolation: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def at_search_bound(self) -> bool:
+        """Whether N sits on the smallest model searched (``MIN_N``): then the answer is the
+        search's limit, not an optimum."""
+        return bool(self.N <= MIN_N * (1.0 + 1e-6))
 
     @property
     def train_flops(self) -> float:
@@ -69,13 +75,17 @@ class Allocation:
         return self.D / self.N
 
     @property
-    def accuracy(self) -> float:
-        return 1.0 - self.miss_rate
+    def miss_rate(self) -> float:
+        return float(np.exp(self.log_miss_rate))
 
     @property
-    def loss(self) -> float:
-        """Task loss ``-log pass@k``."""
-        return float(-np.log1p(-self.miss_rate))
+    def accuracy(self) -> float:
+        return float(0.0 - np.expm1(self.log_miss_rate))  # 0.0, not -0.0, where pass@k rounds to 0
+
+    @property
+    def loss(self):
+        """Task loss ``-log pass@k`` (None where pass@k is 0 in float64)."""
+        return float(-np.log(self.accuracy)) if self.accuracy > 0 else None
 
     def to_dict(self) -> dict:
         return {
@@ -90,6 +100,7 @@ class Allocation:
             "inference_flops": self.inference_flops,
             "budgets": self.budgets,
             "extrapolation": self.extrapolation,
+            "at_search_bound": self.at_search_bound,
             "chinchilla_baseline": self.baseline,
         }
 
@@ -268,7 +279,11 @@ def allocate(
         raise T2JaxError("no feasible allocation: the budgets do not allow k >= 1")
     reach = fit.extrapolation(float(N), float(D), float(k))
     warn_extrapolation(reach, "the T²-optimal allocation")
-    return Allocation(float(N), float(D), float(k), float(np.exp(v)), TQ, budgets, base, reach)
+    out = Allocation(float(N), float(D), float(k), float(v), TQ, budgets, base, reach)
+    if out.at_search_bound:
+        warn(f"the optimum sits on the smallest model searched, N = {MIN_N:g} parameters: the budgets favour an "
+             f"even smaller model, so this answer is the search's limit, not an optimum (inference dominates the cost)")
+    return out
 
 
 def check_grid(n_grid) -> int:

@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from t2jax.errors import T2JaxError, first_rows
+from t2jax.errors import T2JaxError, first_rows, warn
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,31 +53,54 @@ class Runs:
         return Runs(self.N[mask], self.D[mask], self.loss[mask], pick(self.budget), pick(self.group), pick(self.k))
 
 
+#: File formats :func:`read_table` reads, by extension (anything else is refused by name).
+FORMATS = {".csv": ",", ".txt": ",", ".tsv": "\t", ".tab": "\t", ".parquet": None, ".pq": None}
+
+
 def read_table(source) -> pd.DataFrame:
-    """A DataFrame from a DataFrame, or a ``.csv``/``.parquet`` path."""
+    """A DataFrame from a DataFrame, or a ``.csv``/``.tsv``/``.parquet`` path (a file
+    without an extension is read as CSV)."""
     if isinstance(source, pd.DataFrame):
         return source
     path = os.fspath(source)
     if not os.path.exists(path):
         raise T2JaxError(f"no such file: {path}")
+    ext = os.path.splitext(path)[1].lower()
+    if ext and ext not in FORMATS:
+        raise T2JaxError(f"{path}: t2jax reads CSV (.csv), tab-separated (.tsv) and Parquet (.parquet) tables, not "
+                         f"'{ext}' files; export it as CSV or Parquet")
+    sep = FORMATS.get(ext, ",")
     try:
-        if path.endswith((".parquet", ".pq")):
+        if sep is None:
             return pd.read_parquet(path)
-        _unique_header(path)
-        return pd.read_csv(path)
+        _check_header(path, sep)
+        return pd.read_csv(path, sep=sep)
+    except UnicodeDecodeError:
+        raise T2JaxError(f"cannot read {path}: not UTF-8 text; is it a {ext or 'CSV'} file?") from None
+    except T2JaxError:
+        raise
     except (ValueError, OSError, ImportError) as exc:  # parser or engine failure
         raise T2JaxError(f"cannot read {path}: {exc}") from exc
 
 
-def _unique_header(path: str) -> None:
-    """pandas renames a repeated CSV column ('loss', 'loss.1'); refuse it instead."""
+def _check_header(path: str, sep: str) -> None:
+    """Refuse a header with a repeated column (pandas would rename it 'loss.1') or one
+    that is plainly another delimiter's (a tab-separated file named .csv)."""
     import csv
 
-    with open(path, newline="", encoding="utf-8", errors="replace") as fh:
-        header = next(csv.reader(fh), [])
+    with open(path, newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh, delimiter=sep), [])
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise T2JaxError(f"{path}: column {', '.join(map(repr, repeated))} appears more than once in the header")
+    others = {"\t": "tab", ";": "semicolon", ",": "comma", "|": "pipe"}
+    if len(header) == 1:
+        for mark, name in others.items():
+            if mark != sep and mark in header[0]:
+                ext = ".tsv" if mark == "\t" else ".csv with commas"
+                raise T2JaxError(f"{path}: the header is one column holding {name}s ({header[0][:60]!r}); this file "
+                                 f"is {name}-separated, but '{os.path.splitext(path)[1] or 'no extension'}' is read "
+                                 f"{others[sep]}-separated: save it as {ext}")
 
 
 def filter_rows(frame: pd.DataFrame, query: Optional[str]) -> pd.DataFrame:
@@ -103,6 +126,10 @@ def numeric_column(frame: pd.DataFrame, col: str, *, positive: bool = True) -> n
         raise T2JaxError(f"column '{col}' is missing (columns: {have})")
     if int((frame.columns == col).sum()) > 1:
         raise T2JaxError(f"column '{col}' appears more than once")
+    kind = frame[col].dtype.kind
+    if kind in "mMb":  # datetimes, durations and booleans convert to numbers, silently wrong
+        what = {"m": "durations", "M": "dates/times", "b": "true/false values"}[kind]
+        raise T2JaxError(f"column '{col}' holds {what}, not numbers")
     raw = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64)
     bad_text = np.isnan(raw) & frame[col].notna().to_numpy()
     if bad_text.any():
@@ -117,7 +144,8 @@ def numeric_column(frame: pd.DataFrame, col: str, *, positive: bool = True) -> n
 def require_varying(values: np.ndarray, col: str) -> None:
     """A fit cannot identify a law along a constant column."""
     if values.size and np.all(values == values[0]):
-        raise T2JaxError(f"column '{col}' is constant ({values[0]:g}); its exponent cannot be fitted")
+        rows = f"the {values.size} rows" if values.size > 1 else "the only row"
+        raise T2JaxError(f"column '{col}' is constant ({values[0]:g}) over {rows}; its exponent cannot be fitted")
 
 
 def load_runs(
@@ -148,6 +176,10 @@ def load_runs(
         raise T2JaxError("give either a tokens column (d_col) or a FLOPs column (flops_col), not both")
     if len(frame) == 0:
         raise T2JaxError("the table has no rows")
+    counts = [c for c in ("n_samples", "n_correct") if c in frame.columns]
+    if n_col not in frame.columns and counts:
+        raise T2JaxError(f"column '{n_col}' is missing, and the table has {', '.join(counts)}: it looks like "
+                         f"repeated-sampling counts, which a pass@k law fits (e.g. --law t2-beta or t2-loss)")
     N = numeric_column(frame, n_col)
     if flops_col is not None:
         D = numeric_column(frame, flops_col) / (6.0 * N)
@@ -166,7 +198,36 @@ def load_runs(
         missing = pd.isna(group)
         if missing.any():
             raise T2JaxError(f"column '{group_col}' has missing labels at {first_rows(missing)}")
+    used = [c for c in (n_col, d_col, flops_col, loss_col, budget_col, group_col) if c is not None]
+    warn_repeats(frame[used].duplicated().to_numpy(), "run")
+    warn_isolated(6.0 * N * D)
     return Runs(N=N, D=D, loss=loss, budget=budget, group=group)
+
+
+def warn_repeats(repeated: np.ndarray, unit: str) -> None:
+    """Exact repeats of an earlier row are kept (a fit weighs them twice) and said."""
+    if repeated.any():
+        warn(f"{int(repeated.sum())} {unit} row(s) repeat an earlier row exactly, at {first_rows(repeated)}; they are "
+             f"kept and weigh twice in the fit: drop them first if they are copies")
+
+
+def warn_isolated(flops: np.ndarray, decades: float = 3.0) -> None:
+    """A run whose compute is more than ``decades`` orders of magnitude from every other
+    run's (e.g. C = 1 FLOP among runs at 1e18) is usually a unit error; it is kept and can
+    move E and the exponents on its own, so it is named."""
+    logc = np.log10(flops)
+    if logc.size < 3:
+        return
+    order = np.argsort(logc)
+    gaps = np.diff(logc[order])
+    nearest = np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf])
+    far = np.zeros(logc.size, bool)
+    far[order] = nearest > decades
+    if far.any():
+        rest = logc[~far]
+        warn(f"training compute 6ND at {first_rows(far)} lies more than {decades:g} orders of magnitude from every "
+             f"other run's (they span {10 ** rest.min():.3g} to {10 ** rest.max():.3g} FLOPs): check its units; it "
+             f"is kept and can move the fit on its own")
 
 
 def snap_budgets(flops: np.ndarray, budgets, rel_tol: float = 0.1) -> np.ndarray:

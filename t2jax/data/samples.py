@@ -183,6 +183,9 @@ def runs_from_pass_at_k(N, D, ks, acc, checkpoints):
         k=np.tile(ks, len(N)),
     )
     keep = (acc.ravel() < 1.0) & (acc.ravel() > 0.0)
+    if not keep.any():
+        raise T2JaxError(f"every (checkpoint, k) cell has pass@k exactly 1 ({int((acc == 1).sum())} cells) or 0 "
+                         f"({int((acc == 0).sum())}): the task loss -log pass@k carries nothing to fit")
     return runs.subset(keep), int((~keep).sum())
 
 

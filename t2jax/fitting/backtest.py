@@ -27,6 +27,7 @@ from t2jax.fitting.api import fit
 from t2jax.fitting.falling import falling_checkpoints, falling_curves
 from t2jax.fitting.metrics import METRICS, add_metrics, summarise
 from t2jax.laws.registry import family_of, get_law, law_names
+from t2jax.progress import Steps
 
 
 DEFAULT_TEST_KS = (1, 2, 4, 8, 10, 16, 32, 64, 100, 128, 256, 512, 768, 1000, 1024, 1280, 1536, 2048, 3072, 4096,
@@ -149,7 +150,7 @@ def _curve_cells(test_set: PassKTable, test_ks, holdout, dropped):
     return [(name, usable, acc[i], np.nan) for i, name in enumerate(test_set.checkpoints)]
 
 
-def backtest(samples, holdout: str, laws=None, ks=None, test_ks=None) -> Backtest:
+def backtest(samples, holdout: str, laws=None, ks=None, test_ks=None, steps=None) -> Backtest:
     """Fit each law on checkpoints where ``holdout`` is false, score those where it is true.
 
     Args:
@@ -163,6 +164,7 @@ def backtest(samples, holdout: str, laws=None, ks=None, test_ks=None) -> Backtes
         table, its k values).
       test_ks: scored k values (default: the 24 k of the Pythia tables, 1..10,000; for an
         aggregate table, its k values).
+      steps: a :class:`~t2jax.progress.Steps` counting one step per law fitted (default: its own).
     """
     counts = isinstance(samples, Samples)
     if not counts and not isinstance(samples, PassKTable):
@@ -190,7 +192,10 @@ def backtest(samples, holdout: str, laws=None, ks=None, test_ks=None) -> Backtes
     test_ks = np.asarray(test_ks if test_ks is not None else default_test, float)
     cells = (_count_cells if counts else _curve_cells)(test_set, test_ks, holdout, dropped)
     rows, fits, logliks = [], [], []
+    own = steps is None
+    steps = Steps(len(laws), "t2jax backtest") if own else steps
     for law in laws:
+        steps.next(f"{law.name} on {holdout!r}")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -217,6 +222,8 @@ def backtest(samples, holdout: str, laws=None, ks=None, test_ks=None) -> Backtes
                              "D": test_set.D[i], "k": k, "observed": o, "predicted": float(p), "solved_fraction": cap,
                              "extrapolation_N": reach["N"], "extrapolation_D": reach["D"],
                              "falling": bool(falling[i]), **flags})
+    if own:
+        steps.close()
     table = add_metrics(pd.DataFrame(rows)) if rows else pd.DataFrame(columns=["law", "k", "observed", *METRICS])
     return Backtest(table, pd.DataFrame(fits), pd.DataFrame(dropped, columns=DROPPED_COLUMNS),
                     pd.DataFrame(logliks, columns=LOGLIK_COLUMNS))
@@ -236,22 +243,28 @@ def leave_one_out_splits(samples, column: str) -> list:
 
 
 def default_splits(samples) -> list:
-    """Extrapolation splits for law choice: hold out the largest D, the largest N, then each N in turn."""
-    return [f"D >= {float(samples.D.max())!r}", f"N >= {float(samples.N.max())!r}"] + leave_one_out_splits(samples, "N")
+    """Extrapolation splits for law choice: hold out the largest D, the largest N, then each
+    other N in turn (the largest N's own split is the second, counted once)."""
+    top = float(samples.N.max())
+    return [f"D >= {float(samples.D.max())!r}", f"N >= {top!r}"] + [
+        s for s in leave_one_out_splits(samples, "N") if s != f"N == {top!r}"]
 
 
 def backtest_splits(samples, holdouts, laws=None, ks=None) -> Backtest:
     """:func:`backtest` for each holdout expression, stacked (a split that leaves too few
     checkpoints is recorded as a failed fit of every law, not skipped)."""
     parts = []
+    names = [get_law(law).name for law in (default_laws(samples) if laws is None else laws)]
+    steps = Steps(len(holdouts) * len(names), "t2jax backtest")
     for h in holdouts:
         try:
-            parts.append(backtest(samples, h, laws, ks))
+            parts.append(backtest(samples, h, laws, ks, steps=steps))
         except T2JaxError as exc:
-            names = [get_law(law).name for law in (default_laws(samples) if laws is None else laws)]
+            steps.done += len(names)
             fits = pd.DataFrame([failed_fit(h, n, exc) for n in names])
             parts.append(Backtest(pd.DataFrame(columns=["holdout", "law", "k", "observed", *METRICS]), fits,
                                   pd.DataFrame(columns=DROPPED_COLUMNS)))
+    steps.close()
     return Backtest.concat(parts)
 
 

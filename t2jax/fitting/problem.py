@@ -52,8 +52,10 @@ def identifiable(law: Law, X: np.ndarray) -> None:
     for j, name in enumerate(law.covariates):
         distinct = np.unique(X[:, j]).size
         if distinct < 3:
+            values = ", ".join(f"{v:.3g}" for v in np.unique(X[:, j]))
             raise T2JaxError(f"law '{law.name}' cannot be fitted: covariate {name} takes {distinct} distinct "
-                             f"value{'s' if distinct > 1 else ''}; its exponent needs at least 3")
+                             f"value{'s' if distinct > 1 else ''} ({values}) over {len(X)} rows; its exponent needs "
+                             f"at least 3")
 
 
 def raw_params(law: Law, coef, theta, scale) -> dict:

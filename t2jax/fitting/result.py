@@ -106,8 +106,16 @@ class FitResult:
         C = positive_array("C", C)
         if self.law == "isoflop-power":
             p = self.params
-            return p["N0"] * C ** p["a"], p["D0"] * C ** p["b"]
-        return x64(compute_optimal)(self.params, C)
+            N, D = p["N0"] * C ** p["a"], p["D0"] * C ** p["b"]
+        else:
+            N, D = x64(compute_optimal)(self.params, C)
+        tiny = (np.asarray(N) < 1.0) | (np.asarray(D) < 1.0)
+        if tiny.any():
+            i = np.flatnonzero(np.ravel(tiny))[0]
+            at = lambda a: float(np.broadcast_to(np.asarray(a), tiny.shape).ravel()[i])
+            raise T2JaxError(f"budget C = {at(C):g} FLOPs gives N* = {at(N):.3g} parameters and D* = {at(D):.3g} "
+                             f"tokens: less than one of either is no model; the budget is far below the fitted runs")
+        return N, D
 
     @classmethod
     def from_dict(cls, data: dict) -> "FitResult":

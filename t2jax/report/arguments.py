@@ -29,8 +29,11 @@ def data_options(p, *, t2_defaults: bool):
 
 
 def sub_command(sub, name, help):
-    return sub.add_parser(name, help=help, description=help, epilog=CLI_EXAMPLES[name],
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(name, help=help, description=help, epilog=CLI_EXAMPLES[name],
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quiet", action="store_true", help="no progress display (shown on a terminal by default, with "
+                   "the time left; T2JAX_PROGRESS=on shows it in logs too)")
+    return p
 
 
 def fit_options(p):

@@ -19,6 +19,7 @@ from t2jax.errors import T2JaxError
 from t2jax.fitting import fit
 from t2jax.fitting.result import jsonable
 from t2jax.laws.registry import get_law
+from t2jax.progress import Steps
 from t2jax.report import plot
 from t2jax.report.html import render
 from t2jax.uncertainty import bootstrap, compute_optimal_intervals, own_point, posterior
@@ -99,15 +100,20 @@ def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n
 def _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, seed, level, train_flops,
            inference_flops, caught, argv) -> dict:
     kw = {"ks": ks} if law.data == "samples" else {}
+    allocating = law.accuracy is not None and train_flops and inference_flops
+    steps = Steps(2 + bool(n_bootstrap or bayes) + bool(allocating), "t2jax report", even=False)
+    steps.next(f"fitting {law.name}")
     result = fit(data, law, method, **kw)
     summary = {"fit": result.to_dict(), "level": level if (n_bootstrap or bayes) else None}
     sections = _fit_sections(result, data)
     draws, source = None, None
     if n_bootstrap:
+        steps.next(f"{n_bootstrap} bootstrap refits")
         boot = bootstrap(data, method, n_bootstrap, seed=seed, resample=resample, law=law,
                          point=own_point(result, law), **kw)
         summary["bootstrap"], draws, source = boot.to_dict(level), boot.usable_draws, "bootstrap"
     elif bayes:
+        steps.next("NUTS posterior")
         post = posterior(data, law=law, method=method, seed=seed, point=own_point(result, law), **kw)
         summary["posterior"], draws, source = post.to_dict(level, seed=seed), post.draws, "posterior"
     if draws is not None:
@@ -120,7 +126,8 @@ def _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, s
             rows = [(f"compute_optimal.{n}_{q}.{i}", f"{n}*({C[i]:.0e}) {q}") for i in (0, 8, 16)
                     for n in ("N", "D") for q in ("lower", "median", "upper")]
             sections.append(("Compute-optimal N*(C) and D*(C)", plot.compute_optimal_band(result, band, level), rows))
-    if law.accuracy is not None and train_flops and inference_flops:
+    if allocating:
+        steps.next("allocation and its frontier")
         best = allocate(result, train_flops, inference_flops)
         summary["allocation"] = best.to_dict()
         C = np.geomspace(train_flops / 100, train_flops * 100, 13)
@@ -142,10 +149,12 @@ def _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, s
         sections.append(("T² allocation frontier", figure, rows))  # id t2-allocation-frontier
     elif law.accuracy is not None:
         summary["allocation_note"] = "no budgets given (--train-flops, --inference-flops): no allocation section"
+    steps.next("figures and the page")
     summary["provenance"] = _provenance(path, seed, argv)
     summary["warnings"] = list(dict.fromkeys(str(w.message) for w in caught))
     with open(os.path.join(out_dir, "summary.json"), "w") as fh:
         json.dump(jsonable(summary), fh, indent=2, allow_nan=False)
     with open(os.path.join(out_dir, "report.html"), "w") as fh:
         fh.write(render(sections, json.loads(json.dumps(jsonable(summary), allow_nan=False)), out_dir))
+    steps.close()
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from t2jax.errors import T2JaxError
+from t2jax.laws.registry import LAWS
 
 #: One example block per command, shown by ``t2jax COMMAND --help``.
 CLI_EXAMPLES = {
@@ -39,7 +40,8 @@ def emit_json(out) -> None:
 
 def _draws_note(name, block) -> str:
     if name == "bootstrap":
-        return f" over {block['resamples']} {block['resample']} resamples ({block['failed']} failed)"
+        extreme = f", {block['extreme']} extreme" if block.get("extreme") else ""
+        return f" over {block['resamples']} {block['resample']} resamples ({block['failed']} failed{extreme})"
     diag = block["diagnostics"].values()
     return (f" (NUTS, likelihood {block.get('likelihood', 'Gaussian on log loss')}, chains started at the "
             f"{block['point_method']} fit; "
@@ -57,6 +59,8 @@ def fit_text(out: dict) -> str:
     lines = [f"{out['method']} fit of {out['n_points']} points (law {out['law']}); converged: {out['converged']}"
              + (f"; at a bound: {', '.join(out['at_bound'])}" if out.get("at_bound") else "")]
     lines += [f"  {k:>7} = {v:.6g}" for k, v in out["params"].items()]
+    if out["law"] in LAWS:
+        lines.append(f"  law {out['law']}: {LAWS[out['law']].description}")
     lines.append(f"  objective = {out['objective']:.6g}")
     if "parametric" in out:
         e = out["parametric"]["exponents"]
@@ -69,15 +73,43 @@ def fit_text(out: dict) -> str:
     return "\n".join(lines)
 
 
+#: What the rows of a target allocation are, in words.
+TARGET_ROWS = {
+    "optimal": "least lifetime compute (training 6ND plus inference) reaching the target",
+    "k1": "the best one-sample (k = 1) model at the same lifetime inference tokens",
+    "chinchilla_style": "the model reaching the target with least training compute 6ND alone, inference not "
+                        "counted (the Chinchilla view; its inference is then costed)",
+}
+
+
+def _budget_line(out: dict) -> str:
+    budgets = out["budgets"]
+    if "inference_flops_per_query" in budgets:
+        return (f"budgets: training 6ND <= {budgets['train_flops']:.4g} FLOPs; inference 2Nk <= "
+                f"{budgets['inference_flops_per_query']:.4g} FLOPs per query (the T² paper's convention: one "
+                f"forward token per sample; --tokens-per-sample and --queries give a budget in tokens)")
+    return f"budget: 6ND + 2NkTQ <= {budgets['total_flops']:.4g} FLOPs over the deployment"
+
+
 def allocation_text(out: dict, level: float) -> str:
     """A budget allocation (``Allocation.to_dict()`` plus ``intervals`` per draw source)."""
     b = out["chinchilla_baseline"]
-    lines = [f"{'':>12} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'pass@k':>10} {'miss rate':>10}"]
+    lines = [_budget_line(out), "T2-optimal: the (N, D, k) with the highest pass@k the law predicts within the budgets",
+             f"{'':>12} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'pass@k':>10} {'miss rate':>10}"]
     for name, row in (("T2-optimal", out), ("Chinchilla", b)) if b else (("T2-optimal", out),):
         lines.append(f"{name:>12} {row['N']:10.3g} {row['D']:10.3g} {row['k']:8.3g} {row['tokens_per_param']:8.3g} "
-                     f"{row['accuracy']:10.6f} {row['miss_rate']:10.3g}")
-    lines.append(f"Chinchilla baseline from {b['source']}" if b else
-                 "No Chinchilla baseline: the law has no loss surface of its own (give a chinchilla fit as the baseline)")
+                     f"{row['accuracy']:10.4g} {row['miss_rate']:10.4g}")
+    if b:
+        lines.append(f"Chinchilla: the compute-optimal N, D for the training budget from {b['source']} (its D/N "
+                     f"{b['tokens_per_param']:.3g}; Hoffmann et al.'s fit gives about 20), with the k the inference "
+                     f"budget then allows")
+        if b.get("over_inference_budget"):
+            lines.append("  over the inference budget: even k = 1 costs more than it allows; shown at k = 1")
+    else:
+        lines.append("No Chinchilla baseline: the law has no loss surface of its own (give a chinchilla fit as the "
+                     "baseline)")
+    if out.get("at_search_bound"):
+        lines.append("N sits on the smallest model searched: the answer is the search's limit, not an optimum")
     for name, table in out.get("intervals", {}).items():
         lines.append(f"{100 * level:.0f}% intervals of the T²-optimal allocation over {name} draws:")
         lines += _intervals(table, "", ".4g")
@@ -98,6 +130,7 @@ def target_text(out: dict) -> str:
         k = f"{row['k']:8.4g}" if "k" in row else f"{'-':>8}"
         lines.append(f"{name:>17} {row['N']:10.4g} {row['D']:10.4g} {k} {row['tokens_per_param']:8.4g} "
                      f"{row['train_flops']:10.4g} {row['inference_flops']:10.4g} {row['total_flops']:10.4g}")
+    lines += [f"{name:>17}: {TARGET_ROWS[name]}" for name in ({"optimal": 0} | out["comparisons"]) if name in TARGET_ROWS]
     for name, r in out["ratios"].items():
         lines.append(f"optimal / {name}: N {100 * r['N']:.2f}%, D {100 * r['D']:.2f}%, "
                      f"total FLOPs {100 * r['total_flops']:.2f}%")

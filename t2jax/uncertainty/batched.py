@@ -14,12 +14,14 @@ Chunk sizes follow one policy per backend (:data:`CHUNKS`).
 from __future__ import annotations
 
 import functools
-import sys
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from t2jax.progress import blocks as progress_blocks
+from t2jax.progress import enabled
 
 #: Rows per vectorised chunk, by backend and kind of pass:
 #:
@@ -176,16 +178,12 @@ class _Clock:
 
 
 def row_blocks(R: int, unit: int, progress, label: str = "bootstrap refits"):
-    """Row blocks of whole chunks; wrapped in a progress bar (with time left) when asked,
-    or when long and on a terminal."""
+    """Row blocks of whole chunks; wrapped in a progress bar (with time left) when asked, or
+    when progress is shown (:func:`t2jax.progress.enabled`) and there are 4 blocks or more."""
     if progress is None:
-        progress = R >= 2000 and sys.stderr.isatty()
+        progress = enabled() and R >= 4 * unit
     if not progress:
         return [slice(0, R)]
     size = max(unit, -(-R // 20) // unit * unit)
     blocks = [slice(i, min(i + size, R)) for i in range(0, R, size)]
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm comes with numpyro; without it, no bar
-        return blocks
-    return tqdm(blocks, desc=label, unit="block")
+    return progress_blocks(blocks, label)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 
-from t2jax.errors import T2JaxError
+from t2jax.errors import T2JaxError, warn
 from t2jax.fitting.api import check_curves, choose_method
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import family_of, get_law
@@ -77,5 +77,13 @@ def bootstrap(data, method=None, n_resamples: int = 1000, *, seed: int = 0, law=
     check_curves(law, data)
     family = family_of(law)
     options = stage_options(family.bootstrap, law, options, "bootstrap")
-    return family.bootstrap(data, law, n_resamples, method=choose_method(law, method), seed=seed,
-                            point=check_point(point, law), **options)
+    out = family.bootstrap(data, law, n_resamples, method=choose_method(law, method), seed=seed,
+                           point=check_point(point, law), **options)
+    extreme = out.extreme
+    if extreme.any():
+        row = out.usable_draws[extreme].iloc[0]
+        name = max(out.point.params, key=lambda n: abs(row[n]) / max(abs(out.point.params[n]), 1.0))
+        warn(f"{int(extreme.sum())} of {len(out.draws)} bootstrap draws of law '{law.name}' have a parameter over a "
+             f"million times the point fit's (e.g. {name} = {row[name]:.3g} against {out.point.params[name]:.3g}): "
+             f"kept and counted ('extreme'); the law is weakly identified on some resamples")
+    return out

@@ -10,11 +10,13 @@ divergence count, into the words of a warning.
 from __future__ import annotations
 
 import time
+from typing import Optional
 
 import jax
 import numpy as np
 import pandas as pd
 
+from t2jax.progress import enabled
 from t2jax.validate import check_count, check_seed
 
 #: Effective draws per chain below which a posterior summary is flagged.
@@ -22,12 +24,13 @@ MIN_ESS_PER_CHAIN = 100
 
 
 def run_nuts(model, init: dict, model_args: tuple, *, num_chains: int, num_warmup: int, num_samples: int, seed: int,
-             progress_bar: bool = False, model_kwargs=None, dense_mass=False, inverse_mass_matrix=None):
+             progress_bar: Optional[bool] = None, model_kwargs=None, dense_mass=False, inverse_mass_matrix=None):
     """Run NUTS; returns ``(samples grouped by chain, divergences, seconds)``. ``dense_mass``
     and ``inverse_mass_matrix`` (its starting value, e.g. a Laplace approximation's
     covariance) are numpyro's: a full mass matrix suits strongly correlated parameters."""
     from numpyro.infer import MCMC, NUTS, init_to_value
 
+    progress_bar = enabled() if progress_bar is None else progress_bar
     seed = check_seed(seed)
     num_chains, num_warmup, num_samples = (check_count(name, v) for name, v in (
         ("num_chains", num_chains), ("num_warmup", num_warmup), ("num_samples", num_samples)))

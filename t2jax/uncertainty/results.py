@@ -44,6 +44,17 @@ class BootstrapResult(DrawsSummary):
         """Converged resamples only."""
         return self.draws[self.draws["converged"]]
 
+    @property
+    def extreme(self) -> pd.Series:
+        """Converged draws with a parameter over a million times the point fit's size (or
+        over a million where that is below 1), e.g. ``A = 1e95`` from a resample that
+        leaves an exponent unidentified. They are kept (percentile intervals move by at most
+        their count in ranks) and counted: they say the law is weakly identified."""
+        names = list(self.point.params)
+        values = self.usable_draws[names].abs()
+        scale = np.maximum(np.abs(np.array([self.point.params[n] for n in names], np.float64)), 1.0)
+        return (values > 1e6 * scale).any(axis=1)
+
     def bca(self, runs: Runs, level: float = 0.95, law=None) -> pd.DataFrame:
         """BCa intervals; the acceleration comes from jackknife refits of ``runs``
         (leave one run out, or one group out for group resampling), batched like the
@@ -77,7 +88,8 @@ class BootstrapResult(DrawsSummary):
         """JSON-ready summary: settings, intervals at ``level`` and the converged draws."""
         return {
             "resamples": int(self.weights.shape[0]), "resample": self.resample, "seed": self.seed,
-            "failed": self.n_failed, "seconds": round(self.seconds, 3), "level": level,
+            "failed": self.n_failed, "extreme": int(self.extreme.sum()), "seconds": round(self.seconds, 3),
+            "level": level,
             "intervals": self.interval(level).to_dict(orient="index"),
             "draws": self.usable_draws[list(self.point.params)].to_dict(orient="list"),
         }

@@ -127,3 +127,29 @@ def test_draws_use_a_coarser_grid_with_the_same_optimum(testbed):
         fine = allocation_draws(draws, "t2-beta", 2.56e19, 2e9, integer_k=integer_k, n_grid=4096)
         np.testing.assert_allclose(coarse["miss_rate"], fine["miss_rate"], rtol=1e-9)
         np.testing.assert_allclose(coarse["N"], fine["N"], rtol=1e-5)
+
+
+def test_an_optimum_on_the_smallest_model_searched_is_flagged():
+    """Tiny budgets and a law rewarding samples put N on the search's lower limit: said,
+    flagged in JSON, and pass@k that rounds to 0 stays strict JSON."""
+    import json
+
+    fit = FitResult("given", "t2-beta", T2_TRUTH, 0.0, 1, True)
+    with pytest.warns(UserWarning, match="smallest model searched"):
+        best = allocate(fit, 1e11, 1e12)
+    out = best.to_dict()
+    assert out["at_search_bound"] and out["accuracy"] == 0.0 and out["loss"] is None
+    json.dumps(out, allow_nan=False)
+    assert not allocate(fit, 2.56e19, 2e9).at_search_bound
+
+
+def test_allocation_text_states_budgets_baseline_and_conventions():
+    from t2jax.report.text import allocation_text
+
+    fit = FitResult("given", "t2-beta", T2_TRUTH, 0.0, 1, True)
+    text = allocation_text(allocate(fit, 2.56e19, 2e9).to_dict(), 0.95)
+    assert "inference 2Nk <= 2e+09 FLOPs per query (the T² paper's convention: one forward token per sample" in text
+    assert "T2-optimal: the (N, D, k) with the highest pass@k" in text
+    assert "Hoffmann et al.'s fit gives about 20" in text
+    deploy = allocation_text(allocate(fit, 1e21, tokens_per_sample=256, queries=1e12).to_dict(), 0.95)
+    assert "6ND + 2NkTQ <= 1e+21" in deploy and "over the inference budget" in deploy

@@ -152,3 +152,13 @@ def test_select_prefers_the_generating_law():
     samples = beta_nd_samples(n_problems=200, n_samples=1000)
     ranking, per_split, _ = select_law(samples, laws=["beta-nd", "t2-loss"], splits=["D > 1e11", "N > 3e8"])
     assert ranking.loc[0, "law"] == "beta-nd" and list(per_split.index) == ["D > 1e11", "N > 3e8"]
+
+
+def test_default_splits_count_the_largest_model_once():
+    from types import SimpleNamespace
+
+    from t2jax.fitting.backtest import default_splits
+
+    study = SimpleNamespace(N=np.array([1e8, 1e8, 4e8, 1e9, 1e9]), D=np.array([1e10, 3e10, 3e10, 1e10, 3e10]))
+    splits = default_splits(study)
+    assert splits == ["D >= 30000000000.0", "N >= 1000000000.0", "N == 100000000.0", "N == 400000000.0"]

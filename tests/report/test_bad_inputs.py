@@ -66,6 +66,14 @@ def files(tmp_path_factory):
     put("bad_boot.json", fit_json("t2-beta", T2_TRUTH, bootstrap="garbage"))
     put("percent.csv", frame=pd.DataFrame({"N": [1e8, 1e8, 2e8, 2e8], "D": [1e9, 1e9, 2e9, 2e9], "k": [1, 2, 1, 2],
                                            "acc": [12.0, 20.0, 15.0, 25.0]}))
+    put("tab.csv", frame=None, text=runs.to_csv(sep="\t", index=False))
+    put("sheet.xlsx", "not a spreadsheet\n")
+    put("solved.csv", frame=counts.assign(n_correct=counts.n_samples))
+    put("final_only.csv", frame=counts.assign(D_tokens=3e11))
+    put("nll.csv", frame=pd.DataFrame({"model": np.repeat(counts.model.unique()[:3], 2), "nll": [1.0, 1.1, np.nan,
+                                                                                               0.9, 0.8, 0.7]}))
+    paths["dates"] = d / "dates.parquet"
+    runs.assign(N=pd.to_datetime(runs.N)).to_parquet(paths["dates"])
     user = d / "user_out"
     user.mkdir()
     (user / "summary.json").write_text('{"mine": true}')
@@ -121,6 +129,21 @@ CASES = {
                         "--level", "1.5"], "level must lie in (0, 1)"),
     "unknown --select metric": (["backtest", "{counts}", "--select", "--metric", "bogus", "--laws", "t2-loss"],
                                 "unknown metric 'bogus'"),
+    "tab-separated .csv": (["fit", "{tab}"], "this file is tab-separated"),
+    "spreadsheet": (["fit", "{sheet}"], "not '.xlsx' files; export it as CSV or Parquet"),
+    "counts without --law": (["fit", "{counts}"], "looks like repeated-sampling counts"),
+    "dates as numbers": (["fit", "{dates}", "--flops-col", "C"], "column 'N' holds dates/times"),
+    "every problem solved": (["fit", "{solved}", "--law", "t2-loss"], "carries nothing to fit"),
+    "every problem solved, t2-beta": (["fit", "{solved}", "--law", "t2-beta"], "pass@1 is exactly 1"),
+    "t2-beta on one D": (["fit", "{final_only}", "--law", "t2-beta"], "t2-beta's stage 1 fits law chinchilla"),
+    "answer NLL with a NaN": (["fit", "{counts}", "--law", "t2-joint", "--answer-nll", "{nll}"], "1 are not, at row 2"),
+    "--ks on runs": (RUNS + ["--ks", "1,2"], "--ks picks the k values of counts"),
+    "--budget-col without isoflop": (RUNS + ["--budget-col", "budget"], "read by --method isoflop only"),
+    "--tokens-per-sample alone": (["allocate", "--fit", "{t2}", "--tokens-per-sample", "100"],
+                                  "--tokens-per-sample describes inference"),
+    "--target-loss alone": (["allocate", "--fit", "{t2}", "--target-loss", "2"], "--target-loss needs --inference-tokens"),
+    "two targets": (["allocate", "--fit", "{t2}", "--target-loss", "2", "--target-accuracy", "0.5"],
+                    "give one quality target"),
     "demo over a user's files": (["demo", "--out", "{user_out}"], "not written by the demo"),
 }
 
@@ -155,6 +178,7 @@ LIBRARY = {
     "t2-joint on 3 checkpoints": (lambda: t2jax.fit(t2jax.synthetic_t2(sizes=[1e8, 2e8, 4e8], budgets=[2.56e19], n_samples=256,
                                                                        n_questions=8).samples, "t2-joint"),
                                   "at least 4 checkpoints"),
+    "optimal at C = 1 FLOP": (lambda: CHIN.optimal(C=1.0), "less than one of either is no model"),
     "interval level": (lambda: t2jax.allocation_intervals(pd.DataFrame([T2_TRUTH]), "t2-beta", 1e20, 2e9, 0.0),
                        "level must lie"),
 }

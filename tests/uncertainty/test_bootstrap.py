@@ -187,3 +187,20 @@ def test_bca_on_epoch(epoch_runs, varpro_boot):
     for name in ("E", "alpha", "beta"):
         assert table.loc[name, "lower"] < table.loc[name, "estimate"] < table.loc[name, "upper"]
     assert np.isfinite(table[["z0", "acceleration"]].to_numpy()).all()
+
+
+def test_extreme_draws_are_counted_and_kept():
+    import pandas as pd
+
+    from t2jax.fitting.result import FitResult
+    from t2jax.report.text import fit_text
+    from t2jax.uncertainty.results import BootstrapResult
+
+    params = {"E": 1.8, "A": 400.0, "B": 1300.0, "alpha": 0.34, "beta": 0.34}
+    point = FitResult("varpro", "chinchilla", params, 0.0, 10, True)
+    rows = [params, params | {"A": 1e95, "alpha": 3.0}, params | {"E": 2.0}]
+    draws = pd.DataFrame(rows).assign(objective=0.0, converged=True)
+    boot = BootstrapResult(point, draws, np.ones((3, 10)), 0, "points", 0.1)
+    assert boot.extreme.tolist() == [False, True, False] and len(boot.usable_draws) == 3
+    out = point.to_dict() | {"bootstrap": boot.to_dict(0.9)}
+    assert out["bootstrap"]["extreme"] == 1 and "(0 failed, 1 extreme)" in fit_text(out)

@@ -56,7 +56,7 @@ def power_law_posterior(
     num_samples: int = 1000,
     seed: int = 0,
     rhat_max: float = 1.01,
-    progress_bar: bool = False,
+    progress_bar=None,
 ) -> PosteriorResult:
     """NUTS posterior of an additive power law (several chains, vectorised on one device,
     parallel across devices when there are enough), started at the Approach-3 fit ``point``

@@ -80,7 +80,11 @@ def default_stage1_loss(ks, acc) -> np.ndarray:
     ks, acc = np.asarray(ks, np.float64), np.asarray(acc, np.float64)
     if not (ks == 1).any():
         raise T2JaxError("stage 1 needs pass@1 (k = 1) or an explicit stage1_loss")
-    return -np.log(acc[:, np.flatnonzero(ks == 1)[0]])
+    pass1 = acc[:, np.flatnonzero(ks == 1)[0]]
+    if (pass1 >= 1.0).any():
+        raise T2JaxError(f"pass@1 is exactly 1 at {int((pass1 >= 1).sum())} of {pass1.size} checkpoints (every "
+                         f"problem solved in every sample): stage 1's loss -log pass@1 is 0 there; give stage1_loss")
+    return -np.log(pass1)
 
 
 @x64
@@ -103,7 +107,11 @@ def fit_t2_beta(N, D, ks, acc, *, stage1_loss=None, stage1_method: str = "varpro
     if stage1_loss is None:
         stage1_loss = default_stage1_loss(ks, acc)
     w = np.ones(N.size) if weights is None else np.asarray(weights, np.float64)
-    stage1 = fit_power_law(Runs(N, D, np.asarray(stage1_loss, np.float64)), CHINCHILLA, stage1_method, weights=w)
+    try:
+        stage1 = fit_power_law(Runs(N, D, np.asarray(stage1_loss, np.float64)), CHINCHILLA, stage1_method, weights=w)
+    except T2JaxError as exc:
+        raise T2JaxError(f"t2-beta's stage 1 fits law chinchilla to one loss per checkpoint ({N.size} checkpoints), "
+                         f"and {exc}") from None
     L_hat = stage1.predict(N, D)
     res = fit_theta(jnp.asarray(L_hat), jnp.asarray(ks), jnp.asarray(acc), jnp.asarray(w)[:, None])
     params = dict(stage1.params) | dict(zip(THETA, map(float, np.asarray(res.x))))

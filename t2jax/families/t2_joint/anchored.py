@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from t2jax.errors import T2JaxError
+from t2jax.errors import T2JaxError, first_rows
 from t2jax.families.t2_joint.fit import (
     THETA2_BOUND,
     beta_params,
@@ -53,6 +53,10 @@ def answer_nll_means(answer_nll, checkpoints) -> tuple:
         missing = [c for c in ("checkpoint", "nll") if c not in answer_nll.columns]
         if missing:
             raise T2JaxError(f"answer NLL table needs columns 'checkpoint' and 'nll'; missing {', '.join(missing)}")
+        nll = pd.to_numeric(answer_nll["nll"], errors="coerce").to_numpy(np.float64)
+        bad = ~np.isfinite(nll) | (nll < 0)
+        if bad.any():
+            raise T2JaxError(f"answer NLLs must be finite numbers >= 0; {int(bad.sum())} are not, at {first_rows(bad)}")
         answer_nll = {k: g.to_numpy(float) for k, g in answer_nll.groupby("checkpoint", sort=False)["nll"]}
     labels = [str(c) for c in checkpoints]
     unknown = sorted(set(map(str, answer_nll)) - set(labels))
@@ -61,8 +65,11 @@ def answer_nll_means(answer_nll, checkpoints) -> tuple:
     m, se, has = np.zeros(len(labels)), np.ones(len(labels)), np.zeros(len(labels), bool)
     for key, values in answer_nll.items():
         v = np.asarray(values, np.float64)
-        if v.size < 2 or not np.all(np.isfinite(v)) or np.any(v < 0):
-            raise T2JaxError(f"answer NLLs of checkpoint '{key}' must be at least 2 finite values >= 0")
+        bad = ~np.isfinite(v) | (v < 0)
+        if v.size < 2 or bad.any():
+            raise T2JaxError(f"answer NLLs of checkpoint '{key}' must be at least 2 finite values >= 0; it has "
+                             f"{v.size}" + (f", bad at positions {', '.join(map(str, np.flatnonzero(bad)[:5]))}"
+                                            if bad.any() else ""))
         j = labels.index(str(key))
         m[j], se[j], has[j] = v.mean(), max(v.std(ddof=1), 1e-12) / np.sqrt(v.size), True
     if has.sum() < 2:

@@ -56,5 +56,7 @@ T2_JOINT = beta_law(
     constraints=(("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"), ("beta", "positive"),
                  ("theta2", "unit")),
     family="t2-joint", methods=("mle",), data="samples",
-    description="T² joint model: Beta-binomial counts, Beta mean and concentration from a latent loss, one likelihood",
+    description="T² joint model: Beta-binomial counts, Beta mean and concentration from a latent loss, one "
+                "likelihood; the latent loss is in logit units (theta0 = 0, theta1 = 1 fix its scale), so E may be "
+                "negative",
 )

@@ -129,7 +129,7 @@ def _unconstrained(u):
 
 
 def joint_posterior(data, *, ks=None, point=None, num_chains: int = 4, num_warmup: int = 1000,
-                    num_samples: int = 1000, seed: int = 0, rhat_max: float = 1.01, progress_bar: bool = False):
+                    num_samples: int = 1000, seed: int = 0, rhat_max: float = 1.01, progress_bar=None):
     """NUTS posterior of ``t2-joint`` from counts; a :class:`~t2jax.uncertainty.PosteriorResult`
     whose draws are raw parameters (plus ``chain``); diagnostics are per raw parameter.
     The chains start at the maximum-likelihood fit ``point`` (computed when not given)."""
