@@ -7,14 +7,14 @@ Commands: ``fit``, ``report``, ``allocate``, ``backtest``, ``demo``. Every :clas
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 
 from t2jax.laws.registry import LAWS, law_names
 from t2jax.progress import Steps, showing
 from t2jax.report.arguments import data_options, fit_options, load_data, parse_ks, sub_command
-from t2jax.report.text import allocation_text, backtest_text, emit_json, fit_text, selection_text, target_text
+from t2jax.report.allocate import run_allocate
+from t2jax.report.text import backtest_text, emit_json, fit_text, selection_text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub_command(sub, "allocate", "optimal (N, D, k) for a fitted law: best quality for a budget, or least "
                               "lifetime compute for a quality target")
-    a.add_argument("--fit", required=True, help="JSON written by 't2jax fit ... --json'")
+    a.add_argument("--fit", required=True, action="append", help="JSON written by 't2jax fit ... --json'; give "
+                   "it once per law (--fit a.json --fit b.json) to compare the laws' choices and their regrets")
+    a.add_argument("--weights", metavar="BACKTEST_JSON", help="with several --fit: weigh the laws by this "
+                   "'t2jax backtest ... --json' output (stacking of held-out log scores, else inverse mean --metric)")
+    a.add_argument("--metric", default="log_ratio", help="--weights without log scores: the backtest metric "
+                   "(default log_ratio)")
     a.add_argument("--train-flops", type=float, help="training budget: 6 N D <= this")
     a.add_argument("--inference-flops", type=float, help="per-query inference budget: 2 N k <= this")
     a.add_argument("--tokens-per-sample", type=float,
@@ -158,77 +163,6 @@ def _report(args) -> int:
     return 0
 
 
-def _read_fit(path):
-    import t2jax
-    from t2jax.errors import T2JaxError
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh, parse_constant=lambda c: float(c))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise T2JaxError(f"{path} is not JSON text: {exc}") from None
-    return t2jax.FitResult.from_dict(data)
-
-
-def _target(args, fit) -> int:
-    import t2jax
-    from t2jax.errors import T2JaxError
-
-    if args.train_flops is not None or args.inference_flops is not None:
-        raise T2JaxError("a quality target replaces the budgets: drop --train-flops/--inference-flops")
-    if args.target_loss is not None:
-        if args.target_accuracy is not None:
-            raise T2JaxError("give one quality target: --target-loss (loss laws) or --target-accuracy (T² laws)")
-        if args.inference_tokens is None:
-            raise T2JaxError("--target-loss needs --inference-tokens (the lifetime inference tokens T, costed 2NT)")
-        result = t2jax.target_loss_allocation(fit, args.target_loss, args.inference_tokens, level=args.level)
-    else:
-        if args.tokens_per_sample is None or args.queries is None:
-            raise T2JaxError("--target-accuracy takes --tokens-per-sample and --queries")
-        result = t2jax.target_accuracy_allocation(fit, args.target_accuracy, args.tokens_per_sample, args.queries,
-                                                  integer_k=args.integer_k, max_k=args.max_k, level=args.level)
-    out = result.to_dict()
-    if args.json:
-        emit_json(out)
-        return 0
-    print(target_text(out))
-    return 0
-
-
-def _allocate(args) -> int:
-    import t2jax
-    from t2jax.errors import T2JaxError
-    from t2jax.validate import check_level
-
-    check_level(args.level)
-    fit = _read_fit(args.fit)
-    if args.target_loss is not None or args.target_accuracy is not None:
-        return _target(args, fit)
-    if args.train_flops is None:
-        given = [o for o, v in (("--tokens-per-sample", args.tokens_per_sample), ("--queries", args.queries),
-                                ("--inference-flops", args.inference_flops), ("--inference-tokens",
-                                                                             args.inference_tokens)) if v is not None]
-        raise T2JaxError((f"{' and '.join(given)} describe{'s' if len(given) == 1 else ''} inference; " if given else "")
-                         + "give --train-flops (a budget) or --target-loss / --target-accuracy (a quality target)")
-    baseline = _read_fit(args.baseline_fit) if args.baseline_fit else None
-    result = t2jax.allocate(fit, args.train_flops, args.inference_flops, tokens_per_sample=args.tokens_per_sample,
-                            queries=args.queries, integer_k=args.integer_k, baseline_fit=baseline)
-    out = result.to_dict()
-    tables = t2jax.fit_allocation_intervals(fit, args.train_flops, args.inference_flops, args.level,
-                                            tokens_per_sample=args.tokens_per_sample, queries=args.queries,
-                                            integer_k=args.integer_k)
-    if tables:
-        out["intervals"] = {name: table.to_dict(orient="index") for name, table in tables.items()}
-        if result.baseline is not None:
-            out["p_beats_chinchilla"] = {name: t2jax.p_beats_baseline(draws, fit.law, result)
-                                         for name, draws in t2jax.draw_tables(fit).items()}
-    if args.json:
-        emit_json(out)
-        return 0
-    print(allocation_text(out, args.level))
-    return 0
-
-
 def _backtest(args) -> int:
     from t2jax.errors import T2JaxError
     from t2jax.fitting.backtest import backtest, backtest_splits, leave_one_out_splits, select_law
@@ -278,7 +212,7 @@ def main(argv=None) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught, showing(False if args.quiet else None):
             warnings.simplefilter("always")
-            code = {"fit": _fit, "report": _report, "allocate": _allocate, "backtest": _backtest,
+            code = {"fit": _fit, "report": _report, "allocate": run_allocate, "backtest": _backtest,
                     "demo": _demo}[args.command](args)
     except (T2JaxError, OSError) as exc:
         print(f"t2jax: error: {exc}", file=sys.stderr)

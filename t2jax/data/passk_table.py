@@ -36,6 +36,20 @@ def default_ks(samples: Samples, k_max: float = DEFAULT_K_MAX) -> np.ndarray:
     return 2.0 ** np.arange(int(np.floor(np.log2(limit))) + 1)
 
 
+def data_fingerprint(data) -> str:
+    """A short digest of the study a fit saw (each checkpoint's N, D and counts, or its
+    pass@k curve), so that fits of different benchmarks are not compared as alternatives."""
+    import hashlib
+
+    if isinstance(data, PassKTable) and data.samples is not None:
+        data = data.samples
+    arrays = (data.N, data.D, data.n, data.c) if isinstance(data, Samples) else (data.N, data.D, data.ks, data.accuracy)
+    digest = hashlib.sha256()
+    for a in arrays:
+        digest.update(np.ascontiguousarray(np.asarray(a, np.float64)).tobytes())
+    return digest.hexdigest()[:16]
+
+
 def _rows(value, mask):
     return None if value is None else value[mask]
 

@@ -9,7 +9,7 @@ through first) are handed to the law's family (:func:`~t2jax.laws.registry.famil
 
 from __future__ import annotations
 
-from t2jax.data.passk_table import PassKTable, as_table
+from t2jax.data.passk_table import PassKTable, as_table, data_fingerprint
 from t2jax.data.runs import Runs
 from t2jax.data.samples import Samples
 from t2jax.errors import T2JaxError
@@ -79,7 +79,7 @@ def fit(data, law="chinchilla", method=None, *, ks=None, **options) -> FitResult
                            dropped_checkpoints=result.extras.get("dropped_checkpoints", list(table.dropped)),
                            dropped_cells={"pass_at_k_exactly_1": table.n_certain_cells,
                                           "pass_at_k_exactly_0": table.n_zero_cells},
-                           fitted_range=fitted_range(table.N, table.D, table.ks))
+                           fitted_range=fitted_range(table.N, table.D, table.ks), data_id=data_fingerprint(data))
     hint = (" (load a DataFrame first: t2jax.load_runs(frame, n_col=..., d_col=..., loss_col=...), "
             "load_samples or load_pass_at_k)") if hasattr(data, "columns") else ""
     raise T2JaxError(f"fit takes Runs, Samples or a PassKTable, not {type(data).__name__}{hint}")

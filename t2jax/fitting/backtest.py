@@ -104,7 +104,7 @@ class Backtest:
         return {"summary": records(self.summary()), "summary_not_falling": records(self.summary(falling=False)),
                 "by_k_band": records(self.summary("k_band")),
                 "by_pass_band": records(self.summary("pass_band")), "fits": records(self.fits),
-                "dropped": records(self.dropped)}
+                "dropped": records(self.dropped), "loglik": records(self.loglik)}
 
     @staticmethod
     def concat(parts) -> "Backtest":

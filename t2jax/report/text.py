@@ -186,3 +186,35 @@ def selection_text(ranking, per_split, metric, result) -> str:
              _table(ranking), "", f"per-split mean {metric}:",
              per_split.to_string(float_format=lambda v: f"{v:.4g}")]
     return "\n".join(lines + _left_out(result))
+
+
+def comparison_text(out: dict) -> str:
+    """Several laws' allocations (``Comparison.to_dict()``): the laws' optima, the regret
+    matrix (rows: choices, columns: laws), the robust choices, and the one-line summary."""
+    laws = list(out["optima"])
+    width = max(10, *(len(n) for n in laws)) + 1
+    lines = [out["summary"], _budget_line(out), "each law's optimum:",
+             f"{'':>{width}} {'N':>10} {'D':>10} {'k':>8} {'D/N':>8} {'pass@k':>10}"]
+    for name, row in out["optima"].items():
+        lines.append(f"{name:>{width}} {row['N']:10.3g} {row['D']:10.3g} {row['k']:8.3g} {row['tokens_per_param']:8.3g} "
+                     f"{row['accuracy']:10.4g}")
+        for source, table in out["intervals"].get(name, {}).items():
+            lines.append(f"{'':>{width}} {100 * out['level']:.0f}% over {source} draws: N {table['N']['lower']:.3g}.."
+                         f"{table['N']['upper']:.3g}, k {table['k']['lower']:.3g}..{table['k']['upper']:.3g}")
+    lines += ["regret: each choice's miss rate over the column law's own optimum (1 = no loss)",
+              f"{'choice':>{width}} {'N':>10} {'k':>8} " + " ".join(f"{n:>{width}}" for n in laws) + f" {'worst':>8}"]
+    for choice, row in out["regret"].items():
+        c = out["choices"][choice]
+        lines.append(f"{choice:>{width}} {c['N']:10.3g} {c['k']:8.3g} " + " ".join(f"{row[n]:>{width}.4g}" for n in laws)
+                     + f" {out['worst_regret'][choice]:8.4g}")
+    lines.append("minimax: the allocation on the budget frontier whose worst regret over the laws is least")
+    if out.get("weights"):
+        w = out["weights"]
+        lines.append("weighted: least expected log regret under weights " + ", ".join(
+            f"{n} {v:.3f}" for n, v in w["weights"].items()) + f" (expected regret {w['expected_regret']:.4g}"
+            + (f"; {w['basis']})" if w.get("basis") else ")"))
+    for row in out.get("draw_regret", []):
+        if row["choice"] in ("minimax", "weighted") and row["draws"]:
+            lines.append(f"{row['choice']} under {row['law']}'s {row['draws']} {row['source']} draws: regret median "
+                         f"{row['median']:.4g}, {100 * out['level']:.0f}% quantile {row['upper']:.4g}")
+    return "\n".join(lines)
