@@ -13,6 +13,7 @@ from t2jax.allocation.draws import (
     p_beats_baseline,
 )
 from t2jax.allocation.compare import Comparison, compare_allocations
+from t2jax.allocation.compare_target import TargetComparison, compare_targets
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.allocation.frontier import frontier
 from t2jax.allocation.t2 import Allocation, allocate
@@ -20,6 +21,7 @@ from t2jax.allocation.target import TargetAllocation, target_accuracy_allocation
 from t2jax.allocation.weights import backtest_weights
 
 __all__ = [
-    "Allocation", "Comparison", "allocate", "backtest_weights", "compare_allocations", "allocation_draws", "allocation_intervals", "fit_allocation_intervals", "frontier",
+    "Allocation", "Comparison", "allocate", "backtest_weights", "compare_allocations", "compare_targets",
+    "TargetComparison", "allocation_draws", "allocation_intervals", "fit_allocation_intervals", "frontier",
     "draw_tables", "frontier_band", "grid_zoom_max", "p_beats_baseline", "TargetAllocation", "target_accuracy_allocation", "target_loss_allocation",
 ]  # fmt: skip

@@ -57,7 +57,7 @@ def _gap(law: Law, params, target, N, D, k):
     return law.log_miss_rate(params, N, D, k) - jnp.log1p(-target)
 
 
-def _least_D(law, params, target, N, k):
+def least_D(law, params, target, N, k):
     """Least ``D`` in :data:`D_RANGE` with gap <= 0 (``inf`` where none reaches it):
     Illinois false position on ``log D`` (superlinear on these smooth monotone gaps),
     keeping the bracket end that reaches the target."""
@@ -98,7 +98,7 @@ def target_optimum(params, law, target, inference_tokens, max_k, with_k, integer
     def point(x):
         N = jnp.exp(x[0])
         k = (_k_of(x[1], integer_k) if with_k else jnp.ones_like(N))
-        D = _least_D(spec, params, target, N, None if loss_law else k)
+        D = least_D(spec, params, target, N, None if loss_law else k)
         return N, D, k, 6.0 * N * D + 2.0 * N * k * inference_tokens
 
     def score(x):
@@ -151,7 +151,7 @@ class TargetAllocation:
         return dataclasses.asdict(self)
 
 
-def _row(N, D, k, inference_tokens, with_k=True):
+def cost_row(N, D, k, inference_tokens, with_k=True):
     N, D, k = float(N), float(D), float(k)
     train, infer = 6.0 * N * D, 2.0 * N * k * inference_tokens
     return {"N": N, "D": D} | ({"k": k} if with_k else {}) | {
@@ -242,7 +242,7 @@ def target_loss_allocation(fit: Union[FitResult, Mapping], target_loss: float, i
     if not np.isfinite(float(best[3])):
         raise _out_of_reach(spec, params, "target loss", target, 1.0)
     equal = target_optimum(params, spec.name, target, 0.0, 1.0, False, False, n_grid)
-    answer, chinchilla = _row(*best[:3], T, with_k=False), _row(*equal[:3], T, with_k=False)
+    answer, chinchilla = cost_row(*best[:3], T, with_k=False), cost_row(*equal[:3], T, with_k=False)
     level = check_level(level)
     spread = _uncertainty(spec, fit, draws, answer, target, T, 1.0, False, False, level, 1024)
     return TargetAllocation("loss", target, answer, {"chinchilla_style": chinchilla},
@@ -268,12 +268,12 @@ def target_accuracy_allocation(fit: Union[FitResult, Mapping], target_accuracy: 
     best = target_optimum(params, spec.name, target, TQ, max_k, True, integer_k, n_grid)
     if not np.isfinite(float(best[3])):
         raise _out_of_reach(spec, params, "target pass@k", target, max_k)
-    answer = _row(*best[:3], TQ)
+    answer = cost_row(*best[:3], TQ)
     comparisons, ratios = {}, {}
     for name, inference in (("k1", TQ), ("chinchilla_style", 0.0)):
         one = target_optimum(params, spec.name, target, inference, 1.0, False, False, 4096)
         if np.isfinite(float(one[3])):
-            comparisons[name] = _row(*one[:3], TQ)
+            comparisons[name] = cost_row(*one[:3], TQ)
             ratios[name] = _ratios(answer, comparisons[name])
         else:  # repeated sampling is what makes the target reachable at all
             comparisons[name] = {"reachable": False, "best_pass_at_1": float(best_reachable(params, spec.name, 1.0))}

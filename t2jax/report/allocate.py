@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from t2jax.report.text import allocation_text, comparison_text, emit_json, target_text
+from t2jax.report.text import allocation_text, comparison_text, emit_json, target_comparison_text, target_text
 
 
 def _read_fit(path):
@@ -87,10 +87,17 @@ def _compare(args) -> int:
     import t2jax
     from t2jax.errors import T2JaxError
 
-    if args.train_flops is None or args.target_loss is not None or args.target_accuracy is not None:
-        raise T2JaxError("comparing laws takes budgets: --train-flops with --inference-flops, or with "
-                         "--tokens-per-sample and --queries")
     fits = [_read_fit(path) for path in args.fit]
+    if args.target_accuracy is not None and args.train_flops is None and not args.weights:
+        if args.tokens_per_sample is None or args.queries is None:
+            raise T2JaxError("--target-accuracy takes --tokens-per-sample and --queries")
+        out = t2jax.compare_targets(fits, args.target_accuracy, args.tokens_per_sample, args.queries,
+                                    integer_k=args.integer_k, max_k=args.max_k).to_dict()
+        emit_json(out) if args.json else print(target_comparison_text(out))
+        return 0
+    if args.train_flops is None or args.target_loss is not None or args.target_accuracy is not None:
+        raise T2JaxError("comparing laws takes budgets (--train-flops with --inference-flops, or with "
+                         "--tokens-per-sample and --queries) or a pass@k target (--target-accuracy, without --weights)")
     weights = None
     if args.weights:
         with open(args.weights, encoding="utf-8") as fh:

@@ -218,3 +218,18 @@ def comparison_text(out: dict) -> str:
             lines.append(f"{row['choice']} under {row['law']}'s {row['draws']} {row['source']} draws: regret median "
                          f"{row['median']:.4g}, {100 * out['level']:.0f}% quantile {row['upper']:.4g}")
     return "\n".join(lines)
+
+
+def target_comparison_text(out: dict) -> str:
+    """Several laws asked one pass@k target (``TargetComparison.to_dict()``)."""
+    laws = list(next(iter(out["accuracy"].values()), {})) if out["accuracy"] else []
+    lines = [f"least lifetime compute reaching pass@k {out['target']:g}: each law's answer, and 'robust', which "
+             f"reaches it under every law",
+             f"{'choice':>14} {'N':>10} {'D':>10} {'k':>8} {'total FLOPs':>12} " + " ".join(f"{n:>10}" for n in laws)
+             + "  reaches under"]
+    for choice, c in out["choices"].items():
+        acc = out["accuracy"][choice]
+        lines.append(f"{choice:>14} {c['N']:10.3g} {c['D']:10.3g} {c['k']:8.3g} {c['total_flops']:12.4g} "
+                     + " ".join(f"{acc[n]:10.4g}" for n in laws) + f"  {100 * out['share'][choice]:.0f}% of the laws")
+    lines += [f"{name}: {why}" for name, why in out["unreachable"].items()]
+    return "\n".join(lines)

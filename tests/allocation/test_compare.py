@@ -110,3 +110,15 @@ def test_cli_compares_fits_with_weights(fits, tmp_path, capsys):
     assert text.startswith("across 2 laws") and "minimax" in text and "inverse mean held-out log_ratio" in text
     assert main(["allocate", *paths, "--target-accuracy", "0.5"]) == 2
     assert "comparing laws takes budgets" in capsys.readouterr().err
+
+
+def test_a_target_reached_under_every_law(fits):
+    """The robust choice reaches the target under both laws, costs at least each law's own
+    least cost, and no more than a law's answer that already reaches it under both."""
+    c = t2jax.compare_targets(fits, 0.5, 1000, 1e9)
+    assert c.share["robust"] == 1.0 and c.reaches.loc["robust"].all()
+    own = c.choices.loc[["t2-beta", "t2-loss"], "total_flops"]
+    assert c.choices.loc["robust", "total_flops"] >= own.max() * (1 - 1e-3)
+    both = [n for n in ("t2-beta", "t2-loss") if c.reaches.loc[n].all()]
+    assert both and c.choices.loc["robust", "total_flops"] <= c.choices.loc[both, "total_flops"].min() * (1 + 1e-3)
+    json.dumps(c.to_dict(), allow_nan=False)

@@ -1,0 +1,103 @@
+"""Several laws asked one quality target: the least lifetime compute ``6ND + 2NkTQ``
+that reaches a pass@k **under every law** (the robust choice), beside each law's own
+answer, and, for every choice, the laws under which it reaches the target."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from t2jax.allocation.compare import check_fits, labels
+from t2jax.allocation.search import grid_zoom_max
+from t2jax.allocation.t2 import fit_params
+from t2jax.allocation.target import MAX_K, N_RANGE, REACH_TOL, cost_row, least_D, target_accuracy_allocation
+from t2jax.errors import T2JaxError
+from t2jax.fitting.result import FitResult, jsonable
+from t2jax.laws.registry import get_law
+from t2jax.precision import x64
+from t2jax.uncertainty.derived import DRAW_SOURCES
+
+
+@dataclasses.dataclass(frozen=True)
+class TargetComparison:
+    """Choices (rows: each law's own answer, ``robust``) with their cost, and each law's
+    predicted pass@k at each choice and whether it reaches the target (columns: laws)."""
+
+    target: float
+    choices: pd.DataFrame
+    accuracy: pd.DataFrame
+    reaches: pd.DataFrame
+    unreachable: dict
+
+    @property
+    def share(self) -> pd.Series:
+        """Share of the laws under which each choice reaches the target."""
+        return self.reaches.mean(axis=1)
+
+    def to_dict(self) -> dict:
+        frame = lambda f: f.to_dict(orient="index")
+        return jsonable({"target": self.target, "choices": frame(self.choices), "accuracy": frame(self.accuracy),
+                         "reaches": frame(self.reaches), "share": self.share.to_dict(),
+                         "unreachable": self.unreachable})
+
+
+def robust_search(fits, target, TQ, max_k, integer_k, n_grid):
+    """Least ``6ND + 2NkTQ`` over ``(log N, log k)`` with ``D`` the largest of the laws'
+    least ``D`` reaching the target at ``(N, k)``."""
+    laws = [get_law(f.law) for f in fits]
+
+    @jax.jit
+    def search(params):
+        def point(x):
+            N, k = jnp.exp(x[0]), jnp.exp(x[1])
+            k = jnp.floor(k + 1e-9) if integer_k else k
+            D = jnp.max(jnp.stack([least_D(law, p, target, N, k) for law, p in zip(laws, params)]))
+            return N, D, k, 6.0 * N * D + 2.0 * N * k * TQ
+
+        def score(x):
+            cost = point(x)[3]
+            return jnp.where(jnp.isfinite(cost), -jnp.log(cost), -jnp.inf)
+
+        lo, hi = jnp.array([jnp.log(N_RANGE[0]), 0.0]), jnp.array([jnp.log(N_RANGE[1]), jnp.log(max_k)])
+        x, _ = grid_zoom_max(score, lo, hi, (n_grid, n_grid), zoom_size=17, zooms=6)
+        return point(x)
+
+    return search(tuple(fit_params(f) for f in fits))
+
+
+@x64
+def compare_targets(fits: Sequence[FitResult], target_accuracy: float, tokens_per_sample: float, queries: float, *,
+                    integer_k: bool = False, max_k: float = MAX_K, n_grid: int = 96,
+                    check_data: bool = True) -> TargetComparison:
+    """Each law's least-compute answer for ``target_accuracy`` and the ``robust`` choice
+    that reaches it under every law, all scored under every law."""
+    fits = check_fits(fits, check_data)
+    names = labels(fits)
+    rows, unreachable = {}, {}
+    for name, f in zip(names, fits):
+        try:
+            point = dataclasses.replace(f, extras={k: v for k, v in f.extras.items() if k not in DRAW_SOURCES})
+            answer = target_accuracy_allocation(point, target_accuracy, tokens_per_sample, queries,
+                                                integer_k=integer_k, max_k=max_k)
+            rows[name] = answer.answer
+        except T2JaxError as exc:
+            unreachable[name] = str(exc)
+    TQ = float(tokens_per_sample) * float(queries)
+    N, D, k, cost = (float(v) for v in robust_search(fits, float(target_accuracy), TQ, float(max_k), integer_k, n_grid))
+    if np.isfinite(cost):
+        rows["robust"] = cost_row(N, D, k, TQ)
+    else:
+        unreachable["robust"] = "no allocation in the search box reaches the target under every law"
+    choices = pd.DataFrame.from_dict(rows, orient="index")
+    log_miss = np.stack([np.asarray(get_law(f.law).log_miss_rate(fit_params(f), choices["N"].to_numpy(),
+                                                                 choices["D"].to_numpy(), choices["k"].to_numpy()))
+                         for f in fits], 1) if len(choices) else np.zeros((0, len(fits)))
+    reach = log_miss <= np.log1p(-float(target_accuracy)) + REACH_TOL
+    return TargetComparison(float(target_accuracy), choices,
+                            pd.DataFrame(-np.expm1(log_miss), index=choices.index, columns=names),
+                            pd.DataFrame(reach, index=choices.index, columns=names), unreachable)
