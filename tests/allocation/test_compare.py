@@ -109,6 +109,8 @@ def test_cli_compares_fits_with_weights(fits, tmp_path, capsys):
     text = capsys.readouterr().out
     assert text.startswith("across 2 laws") and "minimax" in text and "inverse mean held-out log_ratio" in text
     assert main(["allocate", *paths, "--target-accuracy", "0.5"]) == 2
+    assert "--target-accuracy takes --tokens-per-sample and --queries" in capsys.readouterr().err
+    assert main(["allocate", *paths, "--target-loss", "2"]) == 2
     assert "comparing laws takes budgets" in capsys.readouterr().err
 
 
