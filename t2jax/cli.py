@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--train-flops", type=float, help="T² laws: training budget of the allocation section")
     r.add_argument("--inference-flops", type=float, help="T² laws: per-query inference budget of the allocation section")
     r.add_argument("--force", action="store_true", help="overwrite an earlier report in --out")
+    r.add_argument("--compare-laws", metavar="LAWS", help="comma-separated pass@k laws also fitted to the data: "
+                   "a decision section with every law's optimum, the regret matrix and the minimax choice")
 
     a = sub_command(sub, "allocate", "optimal (N, D, k) for a fitted law: best quality for a budget, or least "
                               "lifetime compute for a quality target")
@@ -151,11 +153,12 @@ def _report(args) -> int:
 
     law = LAWS[args.law]
     _checkfit_options(args, law)
-    check_request(law, args.out, args.force, args.train_flops, args.inference_flops)  # before any work
+    compare = args.compare_laws.split(",") if args.compare_laws else None
+    check_request(law, args.out, args.force, args.train_flops, args.inference_flops, compare)  # before any work
     summary = run_report(load_data(args, law), args.path, args.out, law=law, method=args.method, ks=parse_ks(args.ks),
                          n_bootstrap=args.bootstrap, resample=args.resample, bayes=args.bayes, seed=args.seed,
                          level=args.level, train_flops=args.train_flops, inference_flops=args.inference_flops,
-                         force=args.force, argv=args.argv)
+                         force=args.force, argv=args.argv, compare_laws=compare)
     if args.json:
         emit_json(summary)
     else:

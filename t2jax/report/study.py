@@ -21,6 +21,7 @@ from t2jax.fitting.result import jsonable
 from t2jax.laws.registry import get_law
 from t2jax.progress import Steps
 from t2jax.report import plot
+from t2jax.report.decision import check_laws, decision_section
 from t2jax.report.html import render
 from t2jax.uncertainty import bootstrap, compute_optimal_intervals, own_point, posterior
 
@@ -42,11 +43,15 @@ def _provenance(path, seed, argv=None) -> dict:
             "data_file": str(path), "data_sha256": digest, "command": shlex.join(["t2jax", *(sys.argv[1:] if argv is None else argv)])}
 
 
-def check_request(law, out_dir: str, force: bool, train_flops=None, inference_flops=None) -> None:
-    """Before any work: both budgets or neither for a pass@k law, and ``out_dir`` can be
-    written and holds no earlier report (unless ``force``)."""
+def check_request(law, out_dir: str, force: bool, train_flops=None, inference_flops=None, compare_laws=None) -> list:
+    """Before any work: both budgets or neither for a pass@k law, laws to compare only with
+    budgets, and ``out_dir`` can be written and holds no earlier report (unless ``force``).
+    Returns the laws to compare."""
     if get_law(law).accuracy is not None and bool(train_flops) != bool(inference_flops):
         raise T2JaxError("the allocation section needs both --train-flops and --inference-flops")
+    others = check_laws(law, compare_laws or [])
+    if compare_laws and not train_flops:
+        raise T2JaxError("--compare-laws compares allocations: give --train-flops and --inference-flops")
     existing = [f for f in FILES if os.path.exists(os.path.join(out_dir, f))]
     if existing and not force:
         raise T2JaxError(f"{out_dir} already holds {', '.join(existing)}; choose another --out or pass --force")
@@ -56,6 +61,7 @@ def check_request(law, out_dir: str, force: bool, train_flops=None, inference_fl
         raise T2JaxError(f"cannot create the report folder {out_dir}: {exc.strerror}") from None
     if not os.access(out_dir, os.W_OK):
         raise T2JaxError(f"cannot write to the report folder {out_dir}")
+    return others
 
 
 def _fit_sections(result, data):
@@ -82,26 +88,28 @@ def _fit_sections(result, data):
 
 
 def run_report(data, path, out_dir, *, law="chinchilla", method=None, ks=None, n_bootstrap=None, resample=None,
-               bayes=False, seed=0, level=0.95, train_flops=None, inference_flops=None, force=False, argv=None) -> dict:
+               bayes=False, seed=0, level=0.95, train_flops=None, inference_flops=None, force=False, argv=None,
+               compare_laws=None) -> dict:
     """Fit ``data`` (loaded from ``path``), optionally with bootstrap or posterior draws
     and an allocation at the budgets, and write the report to ``out_dir``; returns the summary.
-    ``argv``: the command's arguments, recorded in the provenance block (default ``sys.argv``)."""
+    ``argv``: the command's arguments, recorded in the provenance block (default ``sys.argv``).
+    ``compare_laws``: other pass@k laws fitted to the same data for a decision section."""
     law = get_law(law)
-    check_request(law, out_dir, force, train_flops, inference_flops)
+    others = check_request(law, out_dir, force, train_flops, inference_flops, compare_laws)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         summary = _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, seed, level,
-                         train_flops, inference_flops, caught, argv)
+                         train_flops, inference_flops, caught, argv, others)
     for w in caught:  # the caller (the CLI) still sees every warning
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return summary
 
 
 def _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, seed, level, train_flops,
-           inference_flops, caught, argv) -> dict:
+           inference_flops, caught, argv, others) -> dict:
     kw = {"ks": ks} if law.data == "samples" else {}
     allocating = law.accuracy is not None and train_flops and inference_flops
-    steps = Steps(2 + bool(n_bootstrap or bayes) + bool(allocating), "t2jax report", even=False)
+    steps = Steps(2 + bool(n_bootstrap or bayes) + bool(allocating) + bool(others), "t2jax report", even=False)
     steps.next(f"fitting {law.name}")
     result = fit(data, law, method, **kw)
     summary = {"fit": result.to_dict(), "level": level if (n_bootstrap or bayes) else None}
@@ -147,6 +155,11 @@ def _study(data, path, out_dir, law, method, ks, n_bootstrap, resample, bayes, s
         figure = plot.frontier(table, band, level if band is not None else None, inference_flops,
                                f"Chinchilla-optimal (from {source})" if source else "Chinchilla-optimal")
         sections.append(("T² allocation frontier", figure, rows))  # id t2-allocation-frontier
+        if others:
+            steps.next(f"decision across {len(others) + 1} laws")
+            summary["decision"], figure, rows = decision_section(result, data, others, ks, train_flops,
+                                                                 inference_flops, draws, level)
+            sections.append(("Decision across laws", figure, rows))
     elif law.accuracy is not None:
         summary["allocation_note"] = "no budgets given (--train-flops, --inference-flops): no allocation section"
     steps.next("figures and the page")

@@ -94,7 +94,8 @@ def gsm8k_report(tmp_path_factory):
     path = shared_file("schaeffer-monkey-power/pythia_ckpts_per_problem_counts.csv")
     out = tmp_path_factory.mktemp("report") / "gsm8k"
     argv = ["report", str(path), "--law", "t2-loss", "--query", "benchmark == 'GSM8K'", "--bootstrap", "16",
-            "--resample", "groups", "--train-flops", "2.56e19", "--inference-flops", "2e9", "--out", str(out)]
+            "--resample", "groups", "--train-flops", "2.56e19", "--inference-flops", "2e9", "--out", str(out),
+            "--compare-laws", "t2-beta"]
     assert main(argv) == 0
     return out, argv
 
@@ -112,6 +113,12 @@ def test_report_on_pythia_gsm8k_counts(gsm8k_report):
     html = (out / "report.html").read_text()
     assert all(f"Warning: {w}" in html.replace("&#x27;", "'") for w in summary["warnings"])
     assert all(c in html for c in summary["fit"]["dropped_checkpoints"])  # the dropped checkpoints are named
+    decision = summary["decision"]  # --compare-laws: every law's optimum, the regrets, the minimax choice
+    assert "decision-across-laws" in page.sections and list(decision["optima"]) == ["t2-loss", "t2-beta"]
+    worst = decision["worst_regret"]
+    assert worst["minimax"] <= min(worst["t2-loss"], worst["t2-beta"]) and decision["regret"]["t2-beta"]["t2-beta"] \
+        == pytest.approx(1.0)
+    assert decision["intervals"]["t2-loss"]["draws"]["N"]["lower"] == pytest.approx(band["lower"])
 
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -152,7 +159,9 @@ def test_report_refuses_before_any_work(tmp_path, capsys):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     cases = [(["--train-flops", "1e20", "--out", str(tmp_path / "a")], "needs both --train-flops and --inference-flops"),
-             (["--out", str(blocked / "report")], "cannot create the report folder")]
+             (["--out", str(blocked / "report")], "cannot create the report folder"),
+             (["--compare-laws", "chinchilla", "--out", str(tmp_path / "b")], "--compare-laws compares pass@k laws"),
+             (["--compare-laws", "t2-beta", "--out", str(tmp_path / "c")], "give --train-flops and --inference-flops")]
     for extra, message in cases:
         assert main(["report", str(counts), "--law", "t2-loss", *extra]) == 2
         assert message in capsys.readouterr().err
