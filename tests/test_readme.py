@@ -50,3 +50,6 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     for name, value in t2_loss.params.items():  # the aggregate table's fit is the counts' fit
         assert approach1.params[name] == pytest.approx(value, rel=1e-6, abs=1e-9), name
     assert set(namespace["t2_boot"].draws.columns) >= set(t2jax.T2_LOSS.params)
+    choice = namespace["choice"]  # the decision across laws: the minimax choice is no worse than a law's own
+    assert choice.worst_regret["minimax"] <= choice.worst_regret[["t2-beta", "t2-loss"]].min()
+    assert set(namespace["weights"]["weights"]) == {"t2-beta", "t2-loss"}

@@ -47,7 +47,7 @@ def test_target_accuracy_cli(fits, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--target-loss", "1.9"], "--target-loss takes --inference-tokens"),
+        (["--target-loss", "1.9"], "--target-loss needs --inference-tokens"),
         (["--target-loss", "1.9", "--inference-tokens", "1e9", "--train-flops", "1e20"], "drop --train-flops"),
         (["--target-accuracy", "0.9"], "takes --tokens-per-sample and --queries"),
         ([], "give --train-flops"),
