@@ -25,6 +25,7 @@ import argparse
 import json
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,18 +61,30 @@ def fit_all(samples, laws, resamples, seed=0):
     return fits
 
 
-def real(resamples, out):
+def real(resamples, out, keep, select):
+    """``keep``: a folder where each benchmark's fits and backtest are written (JSON), or
+    read from when already there, so the comparisons can be rerun without refitting."""
     counts = shared_file("schaeffer-monkey-power/pythia_ckpts_per_problem_counts.csv")
     laws = t2jax.law_names(data="samples")
     for bench in ("GSM8K", "MATH"):
         samples = t2jax.load_samples(counts, query=f"benchmark == '{bench}'")
         print(f"\n== Pythia {bench}: {samples.N.size} checkpoints x {samples.problems.size} problems", flush=True)
-        fits = fit_all(samples, laws, resamples)
-        start = time.perf_counter()
-        _, _, bt = select_law(samples, laws)
-        weights = t2jax.backtest_weights(bt, labels(fits))
-        print(f"  backtest --select: {time.perf_counter() - start:.0f} s; weights {weights['basis']}: "
-              + ", ".join(f"{k} {v:.3f}" for k, v in weights["weights"].items()), flush=True)
+        saved = Path(keep or ".") / f"{bench}.json"
+        if keep and saved.exists():
+            stored = json.loads(saved.read_text())
+            fits, backtest_json = [t2jax.FitResult.from_dict(f) for f in stored["fits"]], stored["backtest"]
+        else:
+            fits = fit_all(samples, laws, resamples)
+            start = time.perf_counter()
+            bt = select_law(samples, laws)[2] if select else backtest(samples, "D > 6e10", laws)
+            print(f"  backtest ({'--select' if select else 'D > 6e10 held out'}): {time.perf_counter() - start:.0f} s",
+                  flush=True)
+            backtest_json = t2jax.fitting.result.jsonable(bt.to_dict())
+            if keep:
+                saved.write_text(json.dumps({"fits": [f.to_dict() for f in fits], "backtest": backtest_json}))
+        weights = t2jax.backtest_weights(backtest_json, labels(fits))
+        print(f"  weights ({weights['basis']}): " + ", ".join(f"{k} {v:.3f}" for k, v in weights["weights"].items()),
+              flush=True)
         for ct, ci in BUDGETS:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -119,7 +132,7 @@ class Truth:
         return N[i], lm[i]
 
 
-def simulated(studies, resamples, out):
+def simulated(studies, resamples, out, keep=None):
     laws = t2jax.law_names(data="samples")
     rows = []
     for s in range(studies):
@@ -127,8 +140,15 @@ def simulated(studies, resamples, out):
         truth = Truth(130, rng)
         samples = truth.samples(rng)
         print(f"\n== simulated study {s}", flush=True)
-        fits = fit_all(samples, laws, resamples, seed=s)
-        bt = backtest(samples, f"D >= {float(samples.D.max())!r}", laws)
+        saved = Path(keep or ".") / f"study{s}.json"
+        if keep and saved.exists():
+            stored = json.loads(saved.read_text())
+            fits, bt = [t2jax.FitResult.from_dict(f) for f in stored["fits"]], stored["backtest"]
+        else:
+            fits = fit_all(samples, laws, resamples, seed=s)
+            bt = t2jax.fitting.result.jsonable(backtest(samples, f"D >= {float(samples.D.max())!r}", laws).to_dict())
+            if keep:
+                saved.write_text(json.dumps({"fits": [f.to_dict() for f in fits], "backtest": bt}))
         weights = t2jax.backtest_weights(bt, labels(fits))
         for ct, ci in BUDGETS[:1]:
             with warnings.catch_warnings():
@@ -165,14 +185,16 @@ def main():
     parser.add_argument("--studies", type=int, default=0)
     parser.add_argument("--resamples", type=int, default=100)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--keep", default=None, help="folder for the real studies' fits (reused when there)")
+    parser.add_argument("--select", action="store_true", help="weights from backtest --select (slow), not D > 6e10")
     args = parser.parse_args()
     print(device_line())
     warnings.simplefilter("ignore")
     out = {}
     if args.real:
-        real(args.resamples, out)
+        real(args.resamples, out, args.keep, args.select)
     if args.studies:
-        simulated(args.studies, args.resamples, out)
+        simulated(args.studies, args.resamples, out, args.keep)
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(t2jax.fitting.result.jsonable(out), fh, indent=1, allow_nan=False)

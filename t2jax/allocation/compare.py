@@ -7,7 +7,9 @@ scores every choice under every law: its predicted pass@k and miss rate, and its
 quarter more). Over a grid of candidate allocations on the budget frontier (and the laws'
 own optima) it picks the **minimax-regret** choice, whose worst ratio over the laws is
 least, and, given weights (:mod:`t2jax.allocation.weights`), the choice of least expected
-log regret. With bootstrap or posterior draws, each choice's regret has a distribution
+log regret. Both answer to the laws that can be trusted to: not a law whose optimum sits
+on the search's smallest model, nor (given weights) one under half an equal share of
+the weight; those are named in ``left_out`` and still shown in every table. With bootstrap or posterior draws, each choice's regret has a distribution
 over every law's draws (each draw's own optimum is its reference).
 """
 
@@ -49,6 +51,7 @@ class Comparison:
     regret: pd.DataFrame
     accuracy_loss: pd.DataFrame
     weights: Optional[dict] = None
+    left_out: dict = dataclasses.field(default_factory=dict)
     intervals: dict = dataclasses.field(default_factory=dict)
     draw_regret: Optional[pd.DataFrame] = None
     level: float = 0.9
@@ -68,9 +71,11 @@ class Comparison:
         laws = list(self.optima.index)
         own = self.worst_regret.loc[laws]
         s = self.spread
+        covered = [n for n in laws if n not in self.left_out]
+        minimax = self.regret.loc["minimax", covered].max()
         return (f"across {len(laws)} laws N* spans {s['N']:.3g}x, D* {s['D']:.3g}x and k* {s['k']:.3g}x; choosing by "
                 f"one law costs up to {own.max():.3g}x its miss rate under another ({own.idxmax()}'s choice), the "
-                f"minimax choice at most {self.worst_regret['minimax']:.3g}x")
+                f"minimax choice at most {minimax:.3g}x under the {len(covered)} laws it answers to")
 
     def to_dict(self) -> dict:
         frame = lambda f: f.to_dict(orient="index")
@@ -78,6 +83,7 @@ class Comparison:
                "accuracy": frame(self.accuracy), "miss_rate": frame(self.miss_rate), "regret": frame(self.regret),
                "accuracy_loss": frame(self.accuracy_loss), "worst_regret": self.worst_regret.to_dict(),
                "spread": self.spread, "summary": self.summary_line(), "weights": self.weights,
+               "robust_over": [n for n in self.optima.index if n not in self.left_out], "left_out": self.left_out,
                "intervals": self.intervals, "level": self.level}
         if self.draw_regret is not None:
             out["draw_regret"] = self.draw_regret.to_dict(orient="records")
@@ -110,6 +116,20 @@ def check_fits(fits, check_data: bool = True) -> list:
         raise T2JaxError(f"the fits saw different data ({which}): compare laws fitted to the same benchmark "
                          f"(check_data=False if they are one benchmark in two forms)")
     return fits
+
+
+def robust_left_out(names, best, w) -> dict:
+    """Laws the minimax and weighted choices do not answer to, with the reason: an optimum
+    on the smallest model searched (its regrets are measured from the search's limit, and
+    such a law is extrapolating far: small models with huge k), and, given weights, a
+    weight under half an equal share (the law did not backtest well). If that would leave
+    none, every law counts."""
+    out = {n: f"its optimum sits on the smallest model searched (N = {MIN_N:g})" for n, a in zip(names, best)
+           if a.at_search_bound}
+    if w is not None:
+        out |= {n: f"weight {v:.3g} is under half an equal share ({0.5 / len(names):.3g})" for n, v in zip(names, w)
+                if v < 0.5 / len(names) and n not in out}
+    return {} if len(out) == len(names) else out
 
 
 def candidates(C_train, C_inf, TQ, integer_k: bool, grid: int):
@@ -156,7 +176,7 @@ def compare_allocations(fits: Sequence[FitResult], train_flops: float, inference
     log_miss = np.stack([np.asarray(get_law(f.law).log_miss_rate(fit_params(f), N, D, k)) for f in fits], 1)
     log_regret = np.maximum(log_miss - np.array([a.log_miss_rate for a in best])[None, :], 0.0)
     picks = {name: N.size - len(fits) + i for i, name in enumerate(names)}
-    picks["minimax"] = int(np.argmin(np.where(np.isfinite(log_regret), log_regret, np.inf).max(axis=1)))
+    w, basis = None, None
     if weights is not None:
         basis = weights.get("basis") if isinstance(weights.get("weights"), dict) else None
         weights = weights["weights"] if isinstance(weights.get("weights"), dict) else weights
@@ -164,9 +184,15 @@ def compare_allocations(fits: Sequence[FitResult], train_flops: float, inference
         if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
             raise T2JaxError(f"weights must be numbers >= 0 for the laws {', '.join(names)}, not all 0")
         w = w / w.sum()
-        picks["weighted"] = int(np.argmin(np.nan_to_num(log_regret, nan=np.inf) @ w))
+    left_out = robust_left_out(names, best, w)
+    cols = [i for i, n in enumerate(names) if n not in left_out]
+    scores = np.where(np.isfinite(log_regret), log_regret, np.inf)[:, cols]
+    picks["minimax"] = int(np.argmin(scores.max(axis=1)))
+    if w is not None:
+        share = w[cols] / w[cols].sum()
+        picks["weighted"] = int(np.argmin(np.where(share > 0, scores, 0.0) @ share))
         weights = {"weights": dict(zip(names, w.tolist())), "basis": basis,
-                   "expected_regret": float(np.exp(log_regret[picks["weighted"]] @ w))}
+                   "expected_regret": float(np.exp(log_regret[picks["weighted"], cols] @ share))}
     rows = list(picks.values())
     choices = pd.DataFrame({"N": N[rows], "D": D[rows], "k": k[rows], "tokens_per_param": D[rows] / N[rows]},
                            index=list(picks))
@@ -176,7 +202,7 @@ def compare_allocations(fits: Sequence[FitResult], train_flops: float, inference
         budgets=best[0].budgets, optima=optima, choices=choices, accuracy=table(-np.expm1(log_miss)),
         miss_rate=table(miss), regret=table(np.exp(log_regret)),
         accuracy_loss=table(optima["accuracy"].to_numpy()[None, :] + np.expm1(log_miss)), weights=weights,
-        level=level)
+        left_out=left_out, level=level)
     if draws is False:
         return comparison
     sets = {n: (draw_tables(f) if draws is True else draw_tables(f, draws[n]) if n in draws else {})

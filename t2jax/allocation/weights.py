@@ -1,13 +1,14 @@
 """Law weights from held-out evidence, for a weighted decision across laws.
 
-Where every compared law scored the held-out counts (a backtest's per-checkpoint log
-predictive densities, ``heldout_loglik``), the weights **stack** them: the mixture
-weights that maximise the held-out log score of the mixture, over every (split,
-held-out checkpoint) unit (Yao et al. 2018; fitted by EM, which is monotone on this
-concave problem). A law with no per-problem predictive (``t2-loss`` on curves) has no
-log score, so then every law is weighted by the inverse of its mean held-out error on
-the backtest's ``metric`` instead, which is cruder (an error ratio, not a probability)
-and said so in ``basis``.
+Where at least two compared laws scored the held-out counts (a backtest's
+per-checkpoint log predictive densities, ``heldout_loglik``), the weights **stack**
+them: the mixture weights that maximise the held-out log score of the mixture, over
+every (split, held-out checkpoint) unit (Yao et al. 2018; fitted by EM, which is
+monotone on this concave problem). A law with no per-problem predictive (``t2-loss``)
+cannot be scored on that footing and gets weight 0, said in ``basis``: probabilities of
+the held-out counts and aggregate errors are not comparable. Without two log scores
+(e.g. a backtest of aggregate curves), every law is weighted by the inverse of its mean
+held-out error on the backtest's ``metric``, which is cruder, and said so.
 """
 
 from __future__ import annotations
@@ -58,15 +59,19 @@ def backtest_weights(backtest, laws: Sequence[str], metric: str = "log_ratio") -
     if missing:
         raise T2JaxError(f"the backtest has no result for {', '.join(missing)}; run it with --laws "
                          f"{','.join(laws)}")
-    if not loglik.empty and set(laws) <= set(loglik["law"]):
-        wide = loglik[loglik["law"].isin(laws)].pivot_table(index=["holdout", "checkpoint"], columns="law",
-                                                           values="loglik", aggfunc="sum")[laws]
+    scored = [law for law in laws if not loglik.empty and law in set(loglik["law"])]
+    if len(scored) >= 2:
+        wide = loglik[loglik["law"].isin(scored)].pivot_table(index=["holdout", "checkpoint"], columns="law",
+                                                             values="loglik", aggfunc="sum")[scored]
         complete = wide.dropna()
         if len(complete):
-            w = stacking_weights(complete.to_numpy(np.float64))
-            return {"weights": dict(zip(laws, w.tolist())), "units": int(len(complete)),
+            w = dict(zip(scored, stacking_weights(complete.to_numpy(np.float64)).tolist()))
+            unscored = [law for law in laws if law not in scored]
+            return {"weights": {law: w.get(law, 0.0) for law in laws}, "units": int(len(complete)),
                     "basis": f"stacking of held-out log predictive densities over {len(complete)} (split, checkpoint) "
-                             f"units ({len(wide) - len(complete)} left out: a law not fitted there)"}
+                             f"units ({len(wide) - len(complete)} left out: a law not fitted there)"
+                             + (f"; weight 0 for {', '.join(unscored)}: no per-problem predictive to score"
+                                if unscored else "")}
     if metric not in summary.columns:
         raise T2JaxError(f"the backtest summary has no metric {metric!r}")
     score = summary.set_index("law").loc[laws, metric].astype(float)

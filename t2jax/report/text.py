@@ -208,6 +208,7 @@ def comparison_text(out: dict) -> str:
         lines.append(f"{choice:>{width}} {c['N']:10.3g} {c['k']:8.3g} " + " ".join(f"{row[n]:>{width}.4g}" for n in laws)
                      + f" {out['worst_regret'][choice]:8.4g}")
     lines.append("minimax: the allocation on the budget frontier whose worst regret over the laws is least")
+    lines += [f"  not answered to by minimax and weighted: {name} ({why})" for name, why in out.get("left_out", {}).items()]
     if out.get("weights"):
         w = out["weights"]
         lines.append("weighted: least expected log regret under weights " + ", ".join(

@@ -46,9 +46,16 @@ def test_every_choice_is_scored_under_every_law(fits):
 
 
 def test_weights_pull_the_choice_toward_the_heavier_law(fits):
-    heavy = t2jax.compare_allocations(fits, 2.56e19, 2e9, draws=False, weights={"t2-beta": 0.99, "t2-loss": 0.01})
+    heavy = t2jax.compare_allocations(fits, 2.56e19, 2e9, draws=False, weights={"t2-beta": 0.7, "t2-loss": 0.3})
     assert heavy.regret.loc["weighted", "t2-beta"] < heavy.regret.loc["minimax", "t2-beta"]
-    assert heavy.weights["weights"]["t2-beta"] == pytest.approx(0.99)
+    assert heavy.weights["weights"]["t2-beta"] == pytest.approx(0.7) and heavy.left_out == {}
+
+
+def test_a_law_with_little_weight_is_left_out_of_the_robust_choices(fits):
+    c = t2jax.compare_allocations(fits, 2.56e19, 2e9, draws=False, weights={"t2-beta": 0.9, "t2-loss": 0.1})
+    assert list(c.left_out) == ["t2-loss"] and "under half an equal share" in c.left_out["t2-loss"]
+    assert c.regret.loc["minimax", "t2-beta"] == pytest.approx(1.0, abs=1e-4)  # answers to t2-beta alone
+    assert c.to_dict()["robust_over"] == ["t2-beta"] and "under the 1 laws it answers to" in c.summary_line()
 
 
 def test_draw_regrets_over_each_laws_draws(fits):
