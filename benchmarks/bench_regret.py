@@ -3,10 +3,11 @@
 **Pythia** (``--real``): the per-problem counts of GSM8K and MATH
 (``schaeffer-monkey-power/pythia_ckpts_per_problem_counts.csv``). Every pass@k law is
 fitted to all checkpoints and, where its family has one, bootstrapped (``--resamples``);
-weights come from ``backtest --select`` (stacking of the held-out log scores when every
-law has one, else the inverse mean log_ratio). At (2.56e19, 2e9) and (1e22, 1e11):
-each law's optimum with its 90% interval, the regret matrix, the minimax choice and its
-worst-case regret, and the weighted choice.
+weights come from a backtest holding out D > 6e10 (``--select``: every split of
+``backtest --select``, slower) by :func:`t2jax.backtest_weights`. ``--keep DIR`` writes the
+fits and backtests there and reuses them, so comparisons rerun in seconds. At
+(2.56e19, 2e9) and (1e22, 1e11): each law's optimum with its 90% interval, the regret
+matrix, the minimax choice and its worst-case regret, and the weighted choice.
 
 **Simulated** (``--studies S``): studies whose truth is outside every law's family: a
 probit link of a latent Chinchilla loss minus a problem difficulty shared by every
@@ -16,7 +17,7 @@ Per study: the true regret (true miss rate over the true optimum's) of each law'
 of the minimax and of the weighted choice, and whether each law's 90% interval of N*
 covered the true N*.
 
-    python benchmarks/bench_regret.py [--real] [--studies 4] [--resamples 100] [--out FILE]
+    python benchmarks/bench_regret.py [--real] [--select] [--studies 3] [--resamples 100] [--keep DIR] [--out FILE]
 """
 
 from __future__ import annotations

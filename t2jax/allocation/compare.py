@@ -75,7 +75,7 @@ class Comparison:
         minimax = self.regret.loc["minimax", covered].max()
         return (f"across {len(laws)} laws N* spans {s['N']:.3g}x, D* {s['D']:.3g}x and k* {s['k']:.3g}x; choosing by "
                 f"one law costs up to {own.max():.3g}x its miss rate under another ({own.idxmax()}'s choice), the "
-                f"minimax choice at most {minimax:.3g}x under the {len(covered)} laws it answers to")
+                f"minimax choice at most {minimax:.3g}x under the {len(covered)} law(s) it answers to")
 
     def to_dict(self) -> dict:
         frame = lambda f: f.to_dict(orient="index")
@@ -211,8 +211,12 @@ def compare_allocations(fits: Sequence[FitResult], train_flops: float, inference
     for name, f in zip(names, fits):
         for source, table in sets[name].items():
             own = allocation_draws(table, f.law, train_flops, inference_flops, **form)
-            intervals.setdefault(name, {})[source] = percentile_interval(own, level).to_dict(orient="index")
-            rows += _draw_regret(f, name, source, table, own, choices, level)
+            usable = np.isfinite(own.to_numpy(np.float64)).all(axis=1)  # a draw whose optimum is not a number
+            block = {"draws": int(usable.size), "unusable": int((~usable).sum())}
+            if usable.any():
+                block |= percentile_interval(own[usable], level).to_dict(orient="index")
+                rows += _draw_regret(f, name, source, table[usable], own[usable], choices, level)
+            intervals.setdefault(name, {})[source] = block
     return dataclasses.replace(comparison, intervals=intervals, draw_regret=pd.DataFrame(rows) if rows else None)
 
 

@@ -199,8 +199,10 @@ def comparison_text(out: dict) -> str:
         lines.append(f"{name:>{width}} {row['N']:10.3g} {row['D']:10.3g} {row['k']:8.3g} {row['tokens_per_param']:8.3g} "
                      f"{row['accuracy']:10.4g}")
         for source, table in out["intervals"].get(name, {}).items():
-            lines.append(f"{'':>{width}} {100 * out['level']:.0f}% over {source} draws: N {table['N']['lower']:.3g}.."
-                         f"{table['N']['upper']:.3g}, k {table['k']['lower']:.3g}..{table['k']['upper']:.3g}")
+            unusable = f" ({table['unusable']} of {table['draws']} draws have no optimum)" if table["unusable"] else ""
+            lines.append(f"{'':>{width}} {100 * out['level']:.0f}% over {source} draws: " + (
+                f"N {table['N']['lower']:.3g}..{table['N']['upper']:.3g}, k {table['k']['lower']:.3g}.."
+                f"{table['k']['upper']:.3g}" if "N" in table else "no usable draws") + unusable)
     lines += ["regret: each choice's miss rate over the column law's own optimum (1 = no loss)",
               f"{'choice':>{width}} {'N':>10} {'k':>8} " + " ".join(f"{n:>{width}}" for n in laws) + f" {'worst':>8}"]
     for choice, row in out["regret"].items():

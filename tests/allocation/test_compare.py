@@ -55,7 +55,7 @@ def test_a_law_with_little_weight_is_left_out_of_the_robust_choices(fits):
     c = t2jax.compare_allocations(fits, 2.56e19, 2e9, draws=False, weights={"t2-beta": 0.9, "t2-loss": 0.1})
     assert list(c.left_out) == ["t2-loss"] and "under half an equal share" in c.left_out["t2-loss"]
     assert c.regret.loc["minimax", "t2-beta"] == pytest.approx(1.0, abs=1e-4)  # answers to t2-beta alone
-    assert c.to_dict()["robust_over"] == ["t2-beta"] and "under the 1 laws it answers to" in c.summary_line()
+    assert c.to_dict()["robust_over"] == ["t2-beta"] and "under the 1 law(s) it answers to" in c.summary_line()
 
 
 def test_draw_regrets_over_each_laws_draws(fits):
