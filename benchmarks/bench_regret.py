@@ -62,6 +62,20 @@ def fit_all(samples, laws, resamples, seed=0):
     return fits
 
 
+def kept(keep, name, run):
+    """``(fits, backtest JSON)``: read from ``keep/name`` when there, else ``run()`` (and
+    written there when ``keep`` is a folder), so comparisons rerun without refitting."""
+    saved = Path(keep or ".") / name
+    if keep and saved.exists():
+        stored = json.loads(saved.read_text())
+        return [t2jax.FitResult.from_dict(f) for f in stored["fits"]], stored["backtest"]
+    fits, bt = run()
+    bt = t2jax.fitting.result.jsonable(bt.to_dict())
+    if keep:
+        saved.write_text(json.dumps({"fits": [f.to_dict() for f in fits], "backtest": bt}))
+    return fits, bt
+
+
 def real(resamples, out, keep, select):
     """``keep``: a folder where each benchmark's fits and backtest are written (JSON), or
     read from when already there, so the comparisons can be rerun without refitting."""
@@ -70,19 +84,16 @@ def real(resamples, out, keep, select):
     for bench in ("GSM8K", "MATH"):
         samples = t2jax.load_samples(counts, query=f"benchmark == '{bench}'")
         print(f"\n== Pythia {bench}: {samples.N.size} checkpoints x {samples.problems.size} problems", flush=True)
-        saved = Path(keep or ".") / f"{bench}.json"
-        if keep and saved.exists():
-            stored = json.loads(saved.read_text())
-            fits, backtest_json = [t2jax.FitResult.from_dict(f) for f in stored["fits"]], stored["backtest"]
-        else:
+
+        def run():
             fits = fit_all(samples, laws, resamples)
             start = time.perf_counter()
             bt = select_law(samples, laws)[2] if select else backtest(samples, "D > 6e10", laws)
             print(f"  backtest ({'--select' if select else 'D > 6e10 held out'}): {time.perf_counter() - start:.0f} s",
                   flush=True)
-            backtest_json = t2jax.fitting.result.jsonable(bt.to_dict())
-            if keep:
-                saved.write_text(json.dumps({"fits": [f.to_dict() for f in fits], "backtest": backtest_json}))
+            return fits, bt
+
+        fits, backtest_json = kept(keep, f"{bench}.json", run)
         weights = t2jax.backtest_weights(backtest_json, labels(fits))
         print(f"  weights ({weights['basis']}): " + ", ".join(f"{k} {v:.3f}" for k, v in weights["weights"].items()),
               flush=True)
@@ -141,15 +152,8 @@ def simulated(studies, resamples, out, keep=None):
         truth = Truth(130, rng)
         samples = truth.samples(rng)
         print(f"\n== simulated study {s}", flush=True)
-        saved = Path(keep or ".") / f"study{s}.json"
-        if keep and saved.exists():
-            stored = json.loads(saved.read_text())
-            fits, bt = [t2jax.FitResult.from_dict(f) for f in stored["fits"]], stored["backtest"]
-        else:
-            fits = fit_all(samples, laws, resamples, seed=s)
-            bt = t2jax.fitting.result.jsonable(backtest(samples, f"D >= {float(samples.D.max())!r}", laws).to_dict())
-            if keep:
-                saved.write_text(json.dumps({"fits": [f.to_dict() for f in fits], "backtest": bt}))
+        fits, bt = kept(keep, f"study{s}.json", lambda: (
+            fit_all(samples, laws, resamples, seed=s), backtest(samples, f"D >= {float(samples.D.max())!r}", laws)))
         weights = t2jax.backtest_weights(bt, labels(fits))
         for ct, ci in BUDGETS[:1]:
             with warnings.catch_warnings():

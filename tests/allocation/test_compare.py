@@ -117,6 +117,9 @@ def test_cli_compares_fits_with_weights(fits, tmp_path, capsys):
     assert text.startswith("across 2 laws") and "minimax" in text and "inverse mean held-out log_ratio" in text
     assert main(["allocate", *paths, "--target-accuracy", "0.5"]) == 2
     assert "--target-accuracy takes --tokens-per-sample and --queries" in capsys.readouterr().err
+    assert main(["allocate", *paths[:2], "--train-flops", "2.56e19", "--inference-flops", "2e9", "--weights",
+                 str(tmp_path / "bt.json")]) == 2
+    assert "--weights weighs several laws" in capsys.readouterr().err
     assert main(["allocate", *paths, "--target-loss", "2"]) == 2
     assert "comparing laws takes budgets" in capsys.readouterr().err
 
