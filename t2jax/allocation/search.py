@@ -32,10 +32,13 @@ def grid_zoom_max(score, lo, hi, sizes, zoom_size: int = 65, zooms: int = 4):
     axes = [jnp.linspace(lo[j], hi[j], sizes[j]) for j in range(d)]
     x, v = best_on(axes)
     cell = (hi - lo) / (jnp.asarray(sizes) - 1)
-    for _ in range(zooms):
+
+    def zoom(_, state):  # one compiled body for every zoom (an unrolled loop compiles each)
+        x, v, cell = state
         a, b = jnp.maximum(x - cell, lo), jnp.minimum(x + cell, hi)
         x_new, v_new = best_on([jnp.linspace(a[j], b[j], zoom_size) for j in range(d)])
         better = v_new >= v
-        x, v = jnp.where(better, x_new, x), jnp.where(better, v_new, v)
-        cell = 2.0 * cell / (zoom_size - 1)
+        return jnp.where(better, x_new, x), jnp.where(better, v_new, v), 2.0 * cell / (zoom_size - 1)
+
+    x, v, _ = jax.lax.fori_loop(0, zooms, zoom, (x, v, cell))
     return x, v
