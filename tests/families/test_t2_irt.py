@@ -94,8 +94,28 @@ def test_bootstrap_resamples_problems_and_reaches_allocation_intervals(study):
     assert band.loc["N", "lower"] <= band.loc["N", "median"] <= band.loc["N", "upper"]
     with pytest.raises(t2jax.T2JaxError, match="resamples problems"):
         t2jax.bootstrap(samples, n_resamples=4, law="t2-irt", resample="groups", point=fit)
-    with pytest.raises(t2jax.T2JaxError, match="has no posterior"):
-        t2jax.posterior(samples, law="t2-irt", point=fit)
+
+
+@pytest.mark.slow
+def test_posterior_integrates_difficulties_out_and_predicts_the_studied_range(study):
+    """Mechanics and in-range predictions only: on this small design (20 checkpoints, 256
+    samples) the surface's extrapolation is weakly pinned and short chains do not mix
+    (the diagnostics say so), so no interval of a parameter is asserted here."""
+    samples, d = study
+    fit = t2jax.fit(samples, "t2-irt")
+    post = t2jax.posterior(samples, law="t2-irt", point=fit, num_chains=2, num_warmup=100, num_samples=100, seed=1,
+                           rhat_max=10.0, progress_bar=False)
+    assert post.point is fit and isinstance(post.divergences, int) and len(post.draws) == 200
+    assert set(post.diagnostics.index) == {"A", "B", "alpha", "beta", "w_unsolvable", "mean_difficulty"}
+    assert np.isfinite(post.diagnostics.to_numpy()).all()
+    weights = post.draws[[f"w{k:02d}" for k in range(K)] + ["w_unsolvable"]].to_numpy()
+    assert np.allclose(weights.sum(1), 1.0, atol=1e-9) and (weights >= 0).all()
+    law = t2jax.get_law("t2-irt")
+    for N, D, k in ((1e9, 2e10, 16), (3e7, 1.5e8, 1)):
+        acc = np.array([float(x64(law.accuracy)(row, N, D, k)) for row in post.draws.iloc[::10].to_dict("records")])
+        assert np.median(acc) == pytest.approx(true_pass(d, N, D, k), abs=0.03), (N, D, k)
+    band = t2jax.allocation_intervals(post.draws.iloc[::10], "t2-irt", 1e20, 1e11, 0.9)
+    assert 0 < band.loc["N", "lower"] <= band.loc["N", "median"] <= band.loc["N", "upper"]
 
 
 @pytest.mark.slow

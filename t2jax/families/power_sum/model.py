@@ -27,7 +27,7 @@ from t2jax.fitting.problem import make_problem, raw_params
 from t2jax.fitting.result import FitWarning
 from t2jax.laws.power_sum import log_predict
 from t2jax.precision import x64
-from t2jax.uncertainty.nuts import chain_diagnostics, diagnostic_problems, run_nuts
+from t2jax.uncertainty.nuts import EXPONENT_PRIOR, LOG_COEF_SCALE, chain_diagnostics, diagnostic_problems, run_nuts
 from t2jax.uncertainty.results import PosteriorResult
 from t2jax.validate import check_seed
 
@@ -38,8 +38,8 @@ def power_law_model(log_X, log_y=None, m: int = 3):
     import numpyro.distributions as dist
 
     J = log_X.shape[1]
-    log_coef = numpyro.sample("log_coef", dist.Normal(jnp.zeros(m), 5.0).to_event(1))
-    theta = numpyro.sample("theta", dist.Uniform(jnp.full(J, 0.01), jnp.full(J, 2.0)).to_event(1))
+    log_coef = numpyro.sample("log_coef", dist.Normal(jnp.zeros(m), LOG_COEF_SCALE).to_event(1))
+    theta = numpyro.sample("theta", dist.Uniform(jnp.full(J, EXPONENT_PRIOR[0]), jnp.full(J, EXPONENT_PRIOR[1])).to_event(1))
     sigma = numpyro.sample("sigma", dist.HalfNormal(0.1))
     mean = log_predict(log_coef, theta, log_X)
     numpyro.sample("log_loss", dist.Normal(mean, sigma), obs=log_y)

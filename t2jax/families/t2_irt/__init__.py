@@ -3,7 +3,9 @@ across checkpoints (:mod:`~t2jax.families.t2_irt.laws`), fitted by EM on the cou
 (:mod:`~t2jax.families.t2_irt.fit`; ``objective``: minus the marginal log-likelihood).
 Held-out counts are predicted problem by problem, from each problem's posterior over
 difficulty given the counts the fit saw. Bootstrap: problems resampled, EM refits through
-the batched driver (:mod:`~t2jax.families.t2_irt.bootstrap`). No posterior yet (refused)."""
+the batched driver (:mod:`~t2jax.families.t2_irt.bootstrap`). Posterior: NUTS of the
+population parameters with the difficulties integrated out
+(:mod:`~t2jax.families.t2_irt.bayes`)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from jax.scipy.special import logsumexp
 from t2jax.data.passk_table import as_table
 from t2jax.families.t2_irt.bootstrap import bootstrap_irt, check_resample
 from t2jax.families.t2_irt.fit import counts_arrays, fit_irt, latent_loss, node_loglik, posterior
+from t2jax.families.t2_irt.bayes import irt_model, irt_posterior
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, T2_IRT, irt_log_miss, log_weights, node_beta, nodes
 from t2jax.data.passk_table import counts_of
 from t2jax.fitting.result import with_extras
@@ -22,6 +25,7 @@ from t2jax.laws.chinchilla import chinchilla_loss
 from t2jax.laws.family import Family
 from t2jax.laws.registry import register, register_family
 from t2jax.precision import x64
+from t2jax.validate import check_seed
 
 
 @x64
@@ -60,6 +64,13 @@ class T2IrtFamily(Family):
         counts = counts_of(data, as_table(data, ks))
         return bootstrap_irt(counts, n_resamples, seed=seed, point=point, devices=devices, progress=progress)
 
+    def posterior(self, data, law, *, method, point=None, ks=None, num_chains: int = 4, num_warmup: int = 1000,
+                  num_samples: int = 1000, seed: int = 0, rhat_max: float = 1.01, progress_bar=None):
+        check_seed(seed)
+        counts = counts_of(data, as_table(data, ks))
+        return irt_posterior(counts, point or fit_irt(counts), num_chains=num_chains, num_warmup=num_warmup,
+                             num_samples=num_samples, seed=seed, rhat_max=rhat_max, progress_bar=progress_bar)
+
     def count_loglik(self, fit, law, train, test):
         return problem_predictive(fit.params, train, test)
 
@@ -67,5 +78,5 @@ class T2IrtFamily(Family):
 T2_IRT_FAMILY = register_family(T2IrtFamily())
 register(T2_IRT, builtin=True)
 
-__all__ = ["IRT_PARAMS", "K", "T2_IRT", "T2_IRT_FAMILY", "counts_arrays", "fit_irt", "irt_log_miss",
-           "latent_loss", "node_loglik", "problem_predictive"]
+__all__ = ["IRT_PARAMS", "K", "T2_IRT", "T2_IRT_FAMILY", "counts_arrays", "fit_irt", "irt_log_miss", "irt_model",
+           "irt_posterior", "latent_loss", "node_loglik", "problem_predictive"]

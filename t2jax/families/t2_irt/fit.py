@@ -18,6 +18,8 @@ held), on a log grid refined by a parabola.
 
 from __future__ import annotations
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -29,7 +31,7 @@ from t2jax.families.power_sum.laws import CHINCHILLA
 from t2jax.families.t2_irt.laws import K, WEIGHTS, node_beta
 from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
-from t2jax.fitting.result import FitResult
+from t2jax.fitting.result import FitResult, FitWarning
 from t2jax.laws.beta import beta_binomial_logpmf
 from t2jax.precision import x64
 from t2jax.programs import program
@@ -113,7 +115,9 @@ def _start(samples, logN, logD, n, c):
     rate = np.clip(c.sum(1) / np.maximum(n.sum(1), 1.0), 1e-4, 1 - 1e-4)
     y = -np.log(rate / (1 - rate))
     y = y - y.min() + 0.5
-    surface = fit_power_law(Runs(samples.N, samples.D, y), CHINCHILLA, "varpro").params
+    with warnings.catch_warnings():  # a seed only: its E is not t2-irt's, and its bounds are not the fit's
+        warnings.simplefilter("ignore", FitWarning)
+        surface = fit_power_law(Runs(samples.N, samples.D, y), CHINCHILLA, "varpro").params
     s = np.exp(np.mean(np.log(samples.N))), np.exp(np.mean(np.log(samples.D)))
     al, be = max(surface["alpha"], 0.05), max(surface["beta"], 0.05)
     v0 = np.array([np.log(max(surface["A"], 1e-6) / s[0] ** al), np.log(max(surface["B"], 1e-6) / s[1] ** be),

@@ -60,7 +60,7 @@ from t2jax.families.t2_joint.laws import JOINT_PARAMS
 from t2jax.precision import x64
 from t2jax.programs import program
 from t2jax.uncertainty.batched import batch_mesh, map_rows, staged_newton
-from t2jax.uncertainty.nuts import chain_diagnostics, diagnostic_problems, run_nuts
+from t2jax.uncertainty.nuts import EXPONENT_PRIOR, LOG_COEF_SCALE, chain_diagnostics, diagnostic_problems, run_nuts
 from t2jax.uncertainty.resample import point_weights
 from t2jax.uncertainty.results import BootstrapResult, PosteriorResult
 from t2jax.validate import check_count, check_seed
@@ -77,10 +77,10 @@ def joint_model(logN, logD, checkpoint, n, c, multiplicity):
     import numpyro.distributions as dist
 
     m0 = numpyro.sample("m0", dist.Normal(0.0, 10.0))
-    log_A = numpyro.sample("log_A", dist.Normal(0.0, 5.0))
-    log_B = numpyro.sample("log_B", dist.Normal(0.0, 5.0))
-    alpha = numpyro.sample("alpha", dist.Uniform(0.01, 2.0))
-    beta = numpyro.sample("beta", dist.Uniform(0.01, 2.0))
+    log_A = numpyro.sample("log_A", dist.Normal(0.0, LOG_COEF_SCALE))
+    log_B = numpyro.sample("log_B", dist.Normal(0.0, LOG_COEF_SCALE))
+    alpha = numpyro.sample("alpha", dist.Uniform(*EXPONENT_PRIOR))
+    beta = numpyro.sample("beta", dist.Uniform(*EXPONENT_PRIOR))
     theta2 = numpyro.sample("theta2", dist.Uniform(0.0, 1.0))
     c3 = numpyro.sample("c3", dist.Normal(0.0, 10.0))
     theta4 = numpyro.sample("theta4", dist.Normal(0.0, 10.0))
@@ -121,9 +121,10 @@ def u_to_sites(u, xp=np) -> dict:
 
 def _unconstrained(u):
     """numpyro's unconstrained coordinates of the sites at ``u`` (``alpha, beta`` through
-    the logit of their Uniform(0.01, 2) interval, ``theta2`` through its logit)."""
+    the logit of their Uniform prior's interval, ``theta2`` through its logit)."""
     s = u_to_sites(u, jnp)
-    scaled = lambda x: jnp.log(x - 0.01) - jnp.log(2.0 - x)
+    lo, hi = EXPONENT_PRIOR
+    scaled = lambda x: jnp.log(x - lo) - jnp.log(hi - x)
     return jnp.stack([s["m0"], s["log_A"], s["log_B"], scaled(s["alpha"]), scaled(s["beta"]), u[5], s["c3"],
                       s["theta4"]])
 

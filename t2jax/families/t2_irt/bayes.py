@@ -1,0 +1,147 @@
+r"""NUTS posterior of ``t2-irt``'s population parameters, every problem's difficulty
+integrated out on the grid (the marginal likelihood the EM maximises: the 1PL binomial
+counts, :func:`~t2jax.families.t2_irt.fit.node_loglik`).
+
+Sites, on covariates scaled by their geometric means:
+
+.. math::
+   \log A_s, \log B_s \sim \mathcal N(0, 5), \quad \alpha, \beta \sim \mathrm{Uniform}(0.01, 2),
+
+   \eta_1 \sim \mathcal N(0, 5), \quad \eta_{k+1} - \eta_k \sim \mathcal N(0, s^2\,\Delta g), \quad
+   \eta_0 \sim \mathcal N(0, 5), \quad (\pi_0, \pi_1, \dots, \pi_K) = \mathrm{softmax}(\eta_0, \eta_1, \dots, \eta_K),
+
+a Brownian prior on the log weights over the difficulty grid (scale :data:`SMOOTHNESS`
+per square-root logit; :math:`\Delta g` is the grid step): nearby difficulties get
+similar weight, and a node far from every problem gets little mass, where a flat
+Dirichlet on 65 weights would spread a third of the mass over empty nodes. The grid
+and the Beta-binomial concentration :math:`\nu` stay at the point fit's, as in the
+bootstrap. The chains start at the point fit (empty nodes' weights floored at
+:data:`FLOOR`) with a Laplace approximation of the log posterior as the starting dense
+mass matrix. Diagnostics are reported for the surface, the unsolvable atom and the mean
+difficulty (single weights of empty nodes have no meaning of their own).
+
+The likelihood is the binomial one: with thousands of samples per problem, any problem x
+checkpoint interaction makes it over-confident, and intervals then are too narrow on
+real data; the problem bootstrap (resampling problems) does not depend on it.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+from jax.scipy.special import logsumexp
+
+from t2jax.errors import warn
+from t2jax.families.t2_irt.fit import counts_arrays, latent_loss, node_loglik, posterior
+from t2jax.families.t2_irt.laws import IRT_PARAMS, K, WEIGHTS
+from t2jax.fitting.result import FitWarning
+from t2jax.precision import x64
+from t2jax.uncertainty.nuts import (EXPONENT_PRIOR, LOG_COEF_SCALE, chain_diagnostics, diagnostic_problems,
+                                    laplace_mass, run_nuts)
+from t2jax.uncertainty.results import PosteriorResult
+
+SMOOTHNESS = 1.5  #: prior scale of the log weights' change per square-root logit of difficulty
+FLOOR = 1e-4  #: point-fit weights below this are empty (the starting weight of a node kept empty)
+MARGIN = 4  #: empty nodes kept on each side of the point fit's support
+SURFACE_SITES = ("log_A", "log_B", "alpha", "beta")
+
+
+def irt_model(logN, logD, n, c, g, solved, with_atom: bool = True):
+    """numpyro model of the counts with every difficulty integrated out on the nodes ``g``
+    (and the unsolvable atom when ``with_atom``)."""
+    import numpyro
+    import numpyro.distributions as dist
+
+    log_A = numpyro.sample("log_A", dist.Normal(0.0, LOG_COEF_SCALE))
+    log_B = numpyro.sample("log_B", dist.Normal(0.0, LOG_COEF_SCALE))
+    alpha = numpyro.sample("alpha", dist.Uniform(*EXPONENT_PRIOR))
+    beta = numpyro.sample("beta", dist.Uniform(*EXPONENT_PRIOR))
+    eta = {"eta_first": numpyro.sample("eta_first", dist.Normal(0.0, LOG_COEF_SCALE)),
+           "eta_steps": numpyro.sample("eta_steps", dist.Normal(jnp.zeros(g.size - 1), SMOOTHNESS * jnp.sqrt(
+               g[1] - g[0])).to_event(1))}
+    if with_atom:
+        eta["eta_atom"] = numpyro.sample("eta_atom", dist.Normal(0.0, LOG_COEF_SCALE))
+    log_w = log_weights_of(eta)
+    v = jnp.stack([log_A, log_B, jnp.log(alpha), jnp.log(beta)])
+    x = -latent_loss(v, logN, logD)[:, None] - g[None, :]
+    numpyro.factor("counts", jnp.sum(posterior(node_loglik(x, n, c), log_w[0], log_w[1:], solved)[1]))
+
+
+def log_weights_of(eta: dict):
+    """``log (pi_0, pi_nodes)`` from the weight sites (last axis: atom, then nodes); without
+    an ``eta_atom`` site the atom has weight 0."""
+    first, steps = jnp.asarray(eta["eta_first"]), jnp.asarray(eta["eta_steps"])
+    nodes = first[..., None] + jnp.concatenate([jnp.zeros_like(steps[..., :1]), jnp.cumsum(steps, axis=-1)], -1)
+    atom = jnp.asarray(eta["eta_atom"]) if "eta_atom" in eta else jnp.full(first.shape, -jnp.inf)
+    full = jnp.concatenate([atom[..., None], nodes], -1)
+    return full - logsumexp(full, axis=-1, keepdims=True)
+
+
+def support(params) -> tuple:
+    """``(first node, last node, with_atom)`` the posterior keeps: the point fit's nodes
+    with weight at least :data:`FLOOR`, :data:`MARGIN` more each side, and the unsolvable
+    atom if the point fit gives it weight (the counts then hold problems no checkpoint
+    solved). Outside it the nodes are empty, whose log weights the likelihood bounds only
+    from above (a wall NUTS diverges on); they would carry almost no mass."""
+    w = np.array([params[n] for n in WEIGHTS])
+    kept = np.flatnonzero(w >= FLOOR)
+    first, last = max(int(kept[0]) - MARGIN, 0), min(int(kept[-1]) + MARGIN, K - 1)
+    return first, last, bool(params["w_unsolvable"] >= FLOOR)
+
+
+def start_sites(params, scale) -> dict:
+    """The sites at the point fit (kept weights floored at :data:`FLOOR`)."""
+    first, last, with_atom = support(params)
+    eta = np.log(np.maximum([params[n] for n in WEIGHTS[first:last + 1]], FLOOR))
+    clip = lambda x: float(np.clip(x, EXPONENT_PRIOR[0] * 1.1, EXPONENT_PRIOR[1] * 0.99))
+    sites = {"log_A": np.log(params["A"] / scale[0] ** params["alpha"]),
+             "log_B": np.log(params["B"] / scale[1] ** params["beta"]), "alpha": clip(params["alpha"]),
+             "beta": clip(params["beta"]), "eta_first": eta[0], "eta_steps": np.diff(eta)}
+    return sites | ({"eta_atom": np.log(params["w_unsolvable"])} if with_atom else {})
+
+
+def to_params(samples: dict, point_params, scale) -> dict:
+    """Raw ``t2-irt`` parameters of every draw (``(chains, draws)`` arrays)."""
+    al, be = np.asarray(samples["alpha"]), np.asarray(samples["beta"])
+    w = np.exp(np.asarray(log_weights_of(samples)))
+    first = support(point_params)[0]
+    shape = al.shape
+    out = {"E": np.zeros(shape), "A": np.exp(np.asarray(samples["log_A"])) * scale[0] ** al,
+           "B": np.exp(np.asarray(samples["log_B"])) * scale[1] ** be, "alpha": al, "beta": be}
+    out |= {name: np.full(shape, point_params[name]) for name in ("nu", "g_lo", "g_hi")}
+    out["w_unsolvable"] = w[..., 0]
+    nodes = np.zeros(shape + (K,))
+    nodes[..., first:first + w.shape[-1] - 1] = w[..., 1:]
+    return out | {name: nodes[..., k] for k, name in enumerate(WEIGHTS)}
+
+
+@x64
+def irt_posterior(counts, point, *, num_chains: int = 4, num_warmup: int = 1000, num_samples: int = 1000,
+                  seed: int = 0, rhat_max: float = 1.01, progress_bar=None) -> PosteriorResult:
+    """NUTS posterior of ``t2-irt`` from counts, starting at the maximum-likelihood fit ``point``."""
+    logN, logD, n, c, scale = counts_arrays(counts)
+    p = point.params
+    g = np.linspace(p["g_lo"], p["g_hi"], K)
+    first, last, with_atom = support(p)
+    args = tuple(jnp.asarray(a) for a in (logN, logD, n, c, g[first:last + 1], np.any(c > 0, axis=0)))
+    init = {k: jnp.asarray(v) for k, v in start_sites(p, scale).items()}
+    sites = SURFACE_SITES + ("eta_first", "eta_steps") + (("eta_atom",) if with_atom else ())
+    kwargs = {"with_atom": with_atom}
+    mass = laplace_mass(irt_model, args, init, sites, model_kwargs=kwargs)
+    samples, divergences, seconds = run_nuts(irt_model, init, args, num_chains=num_chains, num_warmup=num_warmup,
+                                             num_samples=num_samples, seed=seed, progress_bar=progress_bar,
+                                             model_kwargs=kwargs, dense_mass=[sites],
+                                             inverse_mass_matrix={sites: mass})
+    raw = to_params(samples, p, scale)
+    weights = np.stack([raw[name] for name in WEIGHTS], -1)
+    tracked = {k: raw[k] for k in ("A", "B", "alpha", "beta") + (("w_unsolvable",) if with_atom else ())}
+    tracked["mean_difficulty"] = (weights @ g) / np.maximum(weights.sum(-1), 1e-300)
+    diagnostics = chain_diagnostics(tracked)
+    draws = pd.DataFrame({k: raw[k].reshape(-1) for k in IRT_PARAMS})
+    draws["chain"] = np.repeat(np.arange(num_chains), num_samples)
+    problems = diagnostic_problems(diagnostics, divergences, num_chains, rhat_max)
+    if problems:
+        warn("NUTS diagnostics (t2-irt): " + "; ".join(problems), FitWarning)
+    return PosteriorResult(point, draws, diagnostics, divergences, seconds,
+                           "binomial counts, difficulties integrated out on the grid")
