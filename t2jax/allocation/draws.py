@@ -21,8 +21,11 @@ from t2jax.uncertainty.derived import DRAW_SOURCES, param_arrays, parameter_colu
 from t2jax.uncertainty.intervals import band, percentile_interval
 
 
-
 DRAW_GRID = 512  #: first-grid points per draw in the paper's form
+#: Draws searched at once (one compiled program maps over the chunks): a search holds a
+#: grid of candidates per draw, times the difficulty nodes for a law like t2-irt (about
+#: 136 MB a draw), so all of 1,000 draws at once would not fit in memory.
+DRAW_CHUNK = 16
 
 
 @x64
@@ -48,7 +51,7 @@ def allocation_draws(draws: pd.DataFrame, law, train_flops: float, inference_flo
             raise T2JaxError("the deployment form takes tokens_per_sample and queries, and no inference_flops")
         TQ = check_scalar_budget("tokens_per_sample", tokens_per_sample, "tokens") * check_scalar_budget("queries", queries, "queries")
         solve = lambda q: deployment_optimum(q, law.name, C_train, TQ, integer_k, check_grid(n_grid or 128))
-    N, D, k, log_miss = (np.asarray(a) for a in jax.vmap(solve)(p))
+    N, D, k, log_miss = (np.asarray(a) for a in jax.lax.map(solve, p, batch_size=DRAW_CHUNK))
     return pd.DataFrame({"N": N, "D": D, "k": k, "tokens_per_param": D / N, "accuracy": -np.expm1(log_miss),
                          "miss_rate": np.exp(log_miss)})
 
@@ -122,7 +125,7 @@ def frontier_band(draws: pd.DataFrame, law, train_flops, inference_flops: float,
     p = param_arrays(draws, parameter_columns(draws))
     C = jnp.asarray(np.atleast_1d(np.asarray(train_flops, np.float64)))
     per_draw = lambda q: frontier_arrays(q, law.name, C, C_inf, integer_k, n_grid)
-    N, D, k, log_miss = (np.asarray(a) for a in jax.vmap(per_draw)(p))  # (draws, budgets)
+    N, D, k, log_miss = (np.asarray(a) for a in jax.lax.map(per_draw, p, batch_size=DRAW_CHUNK))  # (draws, budgets)
     rows = {"train_flops": np.asarray(C)}
     for name, values in (("N", N), ("k", k), ("tokens_per_param", D / N), ("accuracy", -np.expm1(log_miss)),
                          ("miss_rate", np.exp(log_miss))):

@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from t2jax.allocation.draws import draw_tables
+from t2jax.allocation.draws import DRAW_CHUNK, draw_tables
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.errors import T2JaxError
 from t2jax.fitting.extrapolation import warn_extrapolation
@@ -211,7 +211,7 @@ def _uncertainty(spec, fit, draws, answer, target, T, max_k, with_k, integer_k, 
             raise T2JaxError(f"{name} draws lack parameters {', '.join(missing)} of law '{spec.name}'")
         p = param_arrays(table, spec.params)
         solve = lambda q: target_optimum(q, spec.name, target, T, max_k, with_k, integer_k, n_grid_draws)
-        N, D, k, cost = (np.asarray(a) for a in jax.vmap(solve)(p))
+        N, D, k, cost = (np.asarray(a) for a in jax.lax.map(solve, p, batch_size=DRAW_CHUNK))
         k_point = jnp.asarray(answer.get("k", 1.0)) if with_k else None
         gap = jax.vmap(lambda q: _gap(spec, q, target, answer["N"], answer["D"], k_point))(p)
         ok = np.isfinite(cost)
