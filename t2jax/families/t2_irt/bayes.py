@@ -64,8 +64,8 @@ def irt_model(logN, logD, n, c, g, solved, with_atom: bool = True):
         eta["eta_atom"] = numpyro.sample("eta_atom", dist.Normal(0.0, LOG_COEF_SCALE))
     log_w = log_weights_of(eta)
     v = jnp.stack([log_A, log_B, jnp.log(alpha), jnp.log(beta)])
-    x = -latent_loss(v, logN, logD)[:, None] - g[None, :]
-    numpyro.factor("counts", jnp.sum(posterior(node_loglik(x, n, c), log_w[0], log_w[1:], solved)[1]))
+    numpyro.factor("counts", jnp.sum(posterior(node_loglik(latent_loss(v, logN, logD), g, n, c), log_w[0], log_w[1:],
+                                               solved)[1]))
 
 
 def log_weights_of(eta: dict):

@@ -59,7 +59,7 @@ def bootstrap_irt(counts, n_resamples: int, *, seed: int, point=None, devices=No
     refit = lambda rows, x, it, chunk, m: em_refits(rows[0], x, *shared, max_iter=it, chunk=chunk, mesh=m)
     start = time.perf_counter()
     X, value, converged = staged_newton(refit, (W,), np.broadcast_to(x0, (n_resamples, x0.size)),
-                                        quick=QUICK_ITERATIONS, full=MAX_EM, mesh=batch_mesh(devices),
+                                        quick=QUICK_ITERATIONS, full=MAX_EM, kind="heavy", mesh=batch_mesh(devices),
                                         progress=progress, label="t2-irt refits")
     X = np.asarray(X)
     al, be = np.exp(X[:, 2]), np.exp(X[:, 3])

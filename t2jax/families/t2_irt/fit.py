@@ -2,18 +2,21 @@ r"""Maximum likelihood of ``t2-irt`` (:mod:`t2jax.families.t2_irt.laws`) by EM, 
 structure of the 1PL model.
 
 Within a node the binomial log-likelihood of a problem's counts is linear in the counts,
-so every problem's log-likelihood at every node is two matrix products,
-:math:`\ell_{ik} = \sum_j c_{ij}\log\sigma(x_{jk}) + (n_{ij} - c_{ij})\log\sigma(-x_{jk})`
-with :math:`x_{jk} = -L_j - g_k` (problems x checkpoints times checkpoints x nodes). The E
-step gives each problem's posterior over nodes :math:`r_{ik}`; the M step sets the weights
-to :math:`\bar r_k` (nonparametric maximum likelihood) and refines the surface by Newton
-on :math:`\sum_{jk} S^{(1)}_{jk}\log\sigma(x_{jk}) + S^{(2)}_{jk}\log\sigma(-x_{jk})`, whose
-sufficient statistics :math:`S = C^\top R` are again matrix products: an iteration costs a
-few small matmuls, all iterations one compiled loop. The surface starts from a Chinchilla
-fit to each checkpoint's logit solve rate; the grid spans the abilities it implies, 6
-logits below and 20 above (hard problems a model rarely solves sit far above its ability). Finally the concentration :math:`\nu` of the Beta-binomial
-around each node is chosen by the marginal likelihood of the counts (surface and weights
-held), on a log grid refined by a parabola.
+and :math:`\log\sigma(x) - \log\sigma(-x) = x`, so
+:math:`\ell_{ik} = \sum_j c_{ij} x_{jk} + n_{ij}\log\sigma(-x_{jk})` with
+:math:`x_{jk} = -L_j - g_k`: a rank-one term and one matrix product (problems x checkpoints
+times checkpoints x nodes). The E step gives each problem's posterior over nodes
+:math:`r_{ik}`; the M step sets the weights to :math:`\bar r_k` (nonparametric maximum
+likelihood) and refines the surface by Newton on
+:math:`\sum_{jk} S^{(1)}_{jk}\log\sigma(x_{jk}) + S^{(2)}_{jk}\log\sigma(-x_{jk})`, whose
+sufficient statistics :math:`S = C^\top R` are again matrix products. EM is accelerated by
+SQUAREM and stops when a step gains less than :data:`EM_TOL` nats; all iterations are one
+compiled loop. The surface starts from a Chinchilla fit to each checkpoint's logit solve
+rate; the grid spans the abilities it implies, 6 logits below and 20 above (hard problems a
+model rarely solves sit far above its ability). Finally the concentration :math:`\nu` of
+the Beta-binomial around each node is chosen by the marginal likelihood of the counts
+(surface and weights held), on a log grid evaluated in one program and refined by a
+parabola.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import logsumexp
+from jax.scipy.special import gammaln, logsumexp
 
 from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
@@ -32,11 +35,13 @@ from t2jax.families.t2_irt.laws import K, WEIGHTS, node_beta
 from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult, FitWarning
-from t2jax.laws.beta import beta_binomial_logpmf
 from t2jax.precision import x64
 from t2jax.programs import program
 
 MAX_EM = 20000
+#: EM stops when an (accelerated) step gains less than this many nats of marginal
+#: log-likelihood: far below sampling noise (a parameter's standard error moves it by 0.5)
+EM_TOL = 1e-4
 NU_GRID = np.geomspace(3.0, 3e5, 11)
 
 
@@ -54,9 +59,12 @@ def latent_loss(v, logN, logD):
     return jnp.exp(v[0] - jnp.exp(v[2]) * logN) + jnp.exp(v[1] - jnp.exp(v[3]) * logD)
 
 
-def node_loglik(x, n, c):
-    """Binomial log-likelihood (no constants) of every problem at every node: ``(P, K)``."""
-    return c.T @ jax.nn.log_sigmoid(x) + (n - c).T @ jax.nn.log_sigmoid(-x)
+def node_loglik(L, g, n, c):
+    """Binomial log-likelihood (no constants) of every problem at every node, ``(P, K)``:
+    :math:`\\sum_j c_{ij} x_{jk} + n_{ij}\\log\\sigma(-x_{jk})` with :math:`x_{jk} = -L_j - g_k`
+    (as :math:`\\log\\sigma(x) - \\log\\sigma(-x) = x`), whose first term is rank one: one
+    problems x checkpoints x nodes product in all."""
+    return -(c.T @ L)[:, None] - jnp.sum(c, axis=0)[:, None] * g[None, :] + n.T @ jax.nn.log_sigmoid(L[:, None] + g[None, :])
 
 
 def posterior(loglik, log_pi0, log_pi, solved):
@@ -71,29 +79,49 @@ def _surface_objective(v, logN, logD, g, s1, s2):
     return -jnp.sum(s1 * jax.nn.log_sigmoid(x) + s2 * jax.nn.log_sigmoid(-x)) / jnp.sum(s1 + s2)
 
 
+def em_map(theta, g, logN, logD, n, c, w, solved):
+    """One EM iteration from ``theta = (log A_s, log B_s, log alpha, log beta, log pi_0,
+    log pi_1..K)``: the next ``theta`` and the marginal log-likelihood at ``theta``."""
+    v, lp0, lp = theta[:4], theta[4], theta[5:]
+    r, total = posterior(node_loglik(latent_loss(v, logN, logD), g, n, c), lp0, lp, solved)
+    r = r * w[:, None]
+    mean = jnp.sum(r, axis=0) / jnp.sum(w)
+    s1, s2 = c @ r[:, 1:], (n - c) @ r[:, 1:]
+    v = minimize(_surface_objective, v, logN, logD, g, s1, s2, max_iter=50).x
+    log_w = jnp.log(jnp.maximum(mean, jnp.finfo(mean.dtype).tiny))  # a weight EM empties stays finite
+    return jnp.concatenate([v, log_w]), jnp.sum(w * total)
+
+
 def em_run(v0, log_pi0, log_pi, g, logN, logD, n, c, w, max_iter):
     """EM from ``(v0, log_pi0, log_pi)`` with problem weights ``w`` (multiplicities; ones for
-    the data as observed), to convergence or ``max_iter`` iterations:
-    ``(v, log_pi0, log_pi, marginal, iterations, converged)``."""
+    the data as observed), accelerated by SQUAREM (Varadhan & Roland 2008: two EM steps give
+    a squared extrapolation, kept only if the marginal likelihood there is at least the
+    first step's, then one stabilising EM step), to convergence or ``max_iter`` EM
+    iterations: ``(v, log_pi0, log_pi, marginal, iterations, converged)``."""
     solved = jnp.any(c > 0, axis=0)
+    F = lambda theta: em_map(theta, g, logN, logD, n, c, w, solved)
 
     def step(state):
-        v, lp0, lp, last, it, _ = state
-        x = -latent_loss(v, logN, logD)[:, None] - g[None, :]
-        r, total = posterior(node_loglik(x, n, c), lp0, lp, solved)
-        r, marginal = r * w[:, None], jnp.sum(w * total)
-        mean = jnp.sum(r, axis=0) / jnp.sum(w)
-        lp0, lp = jnp.log(mean[0]), jnp.log(mean[1:])
-        s1, s2 = c @ r[:, 1:], (n - c) @ r[:, 1:]
-        v = minimize(_surface_objective, v, logN, logD, g, s1, s2, max_iter=50).x
-        done = jnp.abs(marginal - last) <= 1e-12 * jnp.abs(marginal)
-        return v, lp0, lp, marginal, it + 1, done
+        theta, last, it, _ = state
+        t1, _ = F(theta)
+        t2, m1 = F(t1)
+        r, u = t1 - theta, t2 - 2.0 * t1 + theta
+        a = jnp.minimum(-jnp.sqrt(jnp.sum(r**2) / jnp.maximum(jnp.sum(u**2), 1e-300)), -1.0)
+        jump = theta - 2.0 * a * r + a**2 * u
+        jump = jump.at[4:].add(-logsumexp(jump[4:]))  # weights sum to one again
+        t3, m = F(jump)
+        ok = jnp.isfinite(m) & (m >= m1) & jnp.all(jnp.isfinite(t3))
+        theta, marginal = jnp.where(ok, t3, t2), jnp.where(ok, m, m1)
+        done = jnp.abs(marginal - last) <= EM_TOL
+        return theta, marginal, it + 3, done
 
     def going(state):
-        return (state[4] < max_iter) & ~state[5]
+        return (state[2] < max_iter) & ~state[3]
 
-    start = (v0, log_pi0, log_pi, -jnp.inf, 0, False)
-    return jax.lax.while_loop(going, step, start)
+    theta0 = jnp.concatenate([v0, jnp.atleast_1d(log_pi0), log_pi])
+    theta0 = theta0.at[4:].set(jnp.maximum(theta0[4:], jnp.log(jnp.finfo(theta0.dtype).tiny)))
+    theta, marginal, it, done = jax.lax.while_loop(going, step, (theta0, -jnp.inf, 0, False))
+    return theta[:4], theta[4], theta[5:], marginal, it, done
 
 
 @program
@@ -102,13 +130,30 @@ def em(v0, log_pi0, log_pi, g, logN, logD, n, c):
     return em_run(v0, log_pi0, log_pi, g, logN, logD, n, c, jnp.ones(n.shape[1], n.dtype), MAX_EM)
 
 
+def bb_node_loglik(L, g, nu, n, c):
+    """Beta-binomial log-likelihood of every problem at every node, ``(P, K)``, binomial
+    constants included. Only :math:`\\ln\\Gamma(c + a)` and
+    :math:`\\ln\\Gamma(n - c + b)` vary over problems x checkpoints x nodes; the rest of
+    :math:`\\ln B(c + a, n - c + b) - \\ln B(a, b)` is per node or per count, and a count
+    not asked (``n = 0``) contributes nothing."""
+    a, b = node_beta(L[:, None], g[None, :], nu)
+    cells = jnp.sum(gammaln(c[..., None] + a[:, None, :]) + gammaln((n - c)[..., None] + b[:, None, :]), axis=0)
+    per_node = jnp.sum(gammaln(a) + gammaln(b), axis=0)
+    per_count = jnp.sum(gammaln(nu) - gammaln(n + nu) + gammaln(n + 1.0) - gammaln(c + 1.0) - gammaln(n - c + 1.0), axis=0)
+    return cells - per_node[None, :] + per_count[:, None]
+
+
 @program
-def bb_marginal(log_nu, v, log_pi0, log_pi, g, logN, logD, n, c):
+def bb_marginals(log_nu, v, log_pi0, log_pi, g, logN, logD, n, c):
     """Marginal log-likelihood of the counts with a Beta-binomial of concentration
-    ``exp(log_nu)`` around each node (binomial constants included)."""
-    a, b = node_beta(latent_loss(v, logN, logD)[:, None, None], g[None, None, :], jnp.exp(log_nu))
-    ll = jnp.sum(beta_binomial_logpmf(a, b, n[:, :, None], c[:, :, None]), axis=0)
-    return jnp.sum(posterior(ll, log_pi0, log_pi, jnp.any(c > 0, axis=0))[1])
+    ``exp(log_nu)`` around each node (binomial constants included), at every ``log_nu``."""
+    solved = jnp.any(c > 0, axis=0)
+    L = latent_loss(v, logN, logD)
+
+    def one(ln):
+        return jnp.sum(posterior(bb_node_loglik(L, g, jnp.exp(ln), n, c), log_pi0, log_pi, solved)[1])
+
+    return jax.lax.map(one, log_nu)
 
 
 def _start(samples, logN, logD, n, c):
@@ -141,7 +186,7 @@ def fit_irt(samples) -> FitResult:
     log_pi = np.full(K, np.log((1.0 - np.exp(log_pi0)) / K))
     args = tuple(jnp.asarray(a) for a in (g, logN, logD, n, c))
     v, lp0, lp, marginal, iterations, done = em(jnp.asarray(v0), log_pi0, jnp.asarray(log_pi), *args)
-    scores = np.array([float(bb_marginal(np.log(nu), v, lp0, lp, *args)) for nu in NU_GRID])
+    scores = np.asarray(bb_marginals(np.log(NU_GRID), v, lp0, lp, *args))
     best = int(np.argmax(scores))
     log_nu = np.log(NU_GRID[best])
     if 0 < best < NU_GRID.size - 1:  # a parabola through the best three grid values
@@ -149,7 +194,7 @@ def fit_irt(samples) -> FitResult:
         curvature = (y[2] - 2 * y[1] + y[0]) / (x[1] - x[0]) ** 2
         if curvature < 0:
             log_nu = x[1] - (y[2] - y[0]) / (2 * (x[1] - x[0])) / curvature
-    value = float(bb_marginal(log_nu, v, lp0, lp, *args))
+    value = float(bb_marginals(np.array([log_nu]), v, lp0, lp, *args)[0])
     v = np.asarray(v)
     al, be = float(np.exp(v[2])), float(np.exp(v[3]))
     weights = np.exp(np.asarray(lp))
