@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from common import device_line, shared_file
-from scipy import special
+from truths import TwoBumps
 
 import t2jax
 import t2jax.report.text
@@ -106,50 +106,12 @@ def real(resamples, out, keep, select):
             out.setdefault("real", {}).setdefault(bench, {})[f"{ct:g},{ci:g}"] = c.to_dict()
 
 
-class Truth:
-    """Probit of (ability - difficulty), ability 2 (3.5 - L(N, D)), L Chinchilla; difficulty
-    from two bumps, a fifth of the problems unsolvable."""
-
-    E, A, B, alpha, beta = 1.8, 400.0, 1300.0, 0.34, 0.28
-
-    def __init__(self, problems: int, rng):
-        bump = rng.random(problems) < 0.5
-        self.d = np.where(bump, rng.normal(-1.0, 0.4, problems), rng.normal(1.5, 0.5, problems))
-        self.d[: problems // 5] = np.inf
-        self.nodes = np.concatenate([rng.normal(-1.0, 0.4, 4000), rng.normal(1.5, 0.5, 4000)])  # the population
-
-    def ability(self, N, D):
-        return 2.0 * (3.5 - (self.E + self.A * np.asarray(N) ** -self.alpha + self.B * np.asarray(D) ** -self.beta))
-
-    def log_miss(self, N, D, k):
-        """The population's log(1 - pass@k): a fifth never solved, the rest over the bumps."""
-        z = np.asarray(self.ability(N, D))[..., None] - self.nodes
-        per = np.asarray(k)[..., None] * special.log_ndtr(-z)
-        solved = special.logsumexp(per, axis=-1) - np.log(self.nodes.size)
-        return np.logaddexp(np.log(0.2), np.log(0.8) + solved)
-
-    def samples(self, rng, n=1000):
-        sizes = np.array([7e7, 1.6e8, 4.1e8, 1e9, 1.4e9, 2.8e9])
-        tokens = np.geomspace(2e9, 3e11, 7)
-        N, D = np.repeat(sizes, tokens.size), np.tile(tokens, sizes.size)
-        p = special.ndtr(self.ability(N, D)[:, None] - self.d[None, :])
-        c = rng.binomial(n, p)
-        return t2jax.Samples(N, D, np.full(c.shape, n), c, np.array([f"m{i}" for i in range(N.size)]),
-                             np.arange(self.d.size))
-
-    def optimum(self, ct, ci):
-        N = np.geomspace(1e5, ci / 2.0, 20000)
-        lm = self.log_miss(N, ct / (6.0 * N), ci / (2.0 * N))
-        i = int(np.argmin(lm))
-        return N[i], lm[i]
-
-
 def simulated(studies, resamples, out, keep=None):
     laws = t2jax.law_names(data="samples")
     rows = []
     for s in range(studies):
         rng = np.random.default_rng(100 + s)
-        truth = Truth(130, rng)
+        truth = TwoBumps()
         samples = truth.samples(rng)
         print(f"\n== simulated study {s}", flush=True)
         fits, bt = kept(keep, f"study{s}.json", lambda: (
