@@ -182,7 +182,9 @@ def fit_irt(samples) -> FitResult:
     v0, (g_lo, g_hi) = _start(samples, logN, logD, n, c)
     g = np.linspace(g_lo, g_hi, K)
     never = float(np.mean(~np.any(c > 0, axis=0)))
-    log_pi0 = np.log(max(never, 1e-3))
+    # with every problem solved somewhere the atom's maximum-likelihood weight is 0 (EM only
+    # drains it slowly, along a flat direction shared with the top node): start it there
+    log_pi0 = np.log(never) if never > 0 else np.log(np.finfo(float).tiny)
     log_pi = np.full(K, np.log((1.0 - np.exp(log_pi0)) / K))
     args = tuple(jnp.asarray(a) for a in (g, logN, logD, n, c))
     v, lp0, lp, marginal, iterations, done = em(jnp.asarray(v0), log_pi0, jnp.asarray(log_pi), *args)
