@@ -153,8 +153,11 @@ def test_padded_fit_equals_the_unpadded_fit(monkeypatch):
     padded = t2jax.fit(runs, method="varpro")
     monkeypatch.setattr(engine, "pad_rows", lambda X, y, w: (X, y, w))
     plain = t2jax.fit(runs, method="varpro")
+    # the objective to rounding; coefficients along the fit's ill-conditioned direction move
+    # by up to ~1e-8 relative between two compiled programs (measured 7e-9 on A)
+    assert padded.objective == pytest.approx(plain.objective, rel=1e-10)
     for name in plain.params:
-        assert padded.params[name] == pytest.approx(plain.params[name], rel=1e-9)
+        assert padded.params[name] == pytest.approx(plain.params[name], rel=1e-7)
     assert padded.n_points == plain.n_points == len(runs)
 
 
