@@ -67,4 +67,9 @@ def beta_binomial_logpmf(a, b, n, c):
     r"""Beta-binomial log-probability of ``c`` successes in ``n`` trials, with the binomial
     constant: :math:`\ln\binom{n}{c} + \ln B(c + a, n - c + b) - \ln B(a, b)`; broadcasting."""
     n, c = (jnp.asarray(v, jnp.result_type(float)) for v in (n, c))
-    return gammaln(n + 1.0) - gammaln(c + 1.0) - gammaln(n - c + 1.0) + beta_binomial_loglik(a, b, n, c)
+    return log_binomial(n, c) + beta_binomial_loglik(a, b, n, c)
+
+
+def log_binomial(n, c):
+    r""":math:`\ln\binom{n}{c}`, elementwise."""
+    return gammaln(n + 1.0) - gammaln(c + 1.0) - gammaln(n - c + 1.0)

@@ -32,6 +32,7 @@ from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
 from t2jax.families.power_sum.laws import CHINCHILLA
 from t2jax.families.t2_irt.laws import K, WEIGHTS, node_beta
+from t2jax.laws.beta import log_binomial
 from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult, FitWarning
@@ -139,7 +140,7 @@ def bb_node_loglik(L, g, nu, n, c):
     a, b = node_beta(L[:, None], g[None, :], nu)
     cells = jnp.sum(gammaln(c[..., None] + a[:, None, :]) + gammaln((n - c)[..., None] + b[:, None, :]), axis=0)
     per_node = jnp.sum(gammaln(a) + gammaln(b), axis=0)
-    per_count = jnp.sum(gammaln(nu) - gammaln(n + nu) + gammaln(n + 1.0) - gammaln(c + 1.0) - gammaln(n - c + 1.0), axis=0)
+    per_count = jnp.sum(gammaln(nu) - gammaln(n + nu) + log_binomial(n, c), axis=0)
     return cells - per_node[None, :] + per_count[:, None]
 
 
