@@ -5,17 +5,21 @@ import tempfile
 # The CLI's own cache switch stays off in the test process (CLI calls made here leave JAX's
 # settings alone; tests/test_cache.py exercises it in fresh processes with their own folders).
 # The whole run shares one persistent compilation cache in a fresh temporary folder, set
-# before anything compiles, so programs released between modules load back from it.
+# before anything compiles, so programs released between modules load back from it. It is
+# set through JAX's own environment variables, so the processes tests start (the CLI,
+# notebook kernels, multi-device scripts) read and add to the same cache instead of
+# compiling every program cold.
 os.environ["T2JAX_CACHE_DIR"] = "off"
 RUN_CACHE = tempfile.mkdtemp(prefix="t2jax-test-cache-")
+CACHE_ENV = {"JAX_COMPILATION_CACHE_DIR": RUN_CACHE, "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+             "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
+os.environ.update(CACHE_ENV)
 from pathlib import Path
 
 import jax
 import pytest
 
-jax.config.update("jax_compilation_cache_dir", RUN_CACHE)
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+assert jax.config.jax_compilation_cache_dir == RUN_CACHE, "set JAX's cache before jax is imported"
 
 
 @pytest.fixture(autouse=True, scope="module")

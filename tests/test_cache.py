@@ -19,11 +19,16 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
 
 
 def test_importing_t2jax_leaves_jax_config_alone(tmp_path):
+    import os
     import subprocess
     import sys
 
+    from conftest import CACHE_ENV
+
     code = "import jax, t2jax; print(jax.config.jax_compilation_cache_dir)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    env = {k: v for k, v in os.environ.items() if k not in CACHE_ENV}  # a user's plain environment
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    out = out.strip()
     assert out == "None"
 
 

@@ -42,11 +42,18 @@ def _stored(folder):
     return {p.name: p.stat().st_mtime_ns for p in (folder / "programs").glob(f"*{programs.SUFFIX}")}
 
 
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """A first process with the program store on: its folder, its answer, what it stored."""
+    folder = tmp_path_factory.mktemp("programs")
+    cache = folder / "cache"
+    first = _run(cache, folder)
+    return cache, first, _stored(cache)
+
+
 @pytest.mark.slow
-def test_second_process_loads_the_programs_and_gets_the_same_numbers(tmp_path):
-    cache = tmp_path / "cache"
-    first = _run(cache, tmp_path)
-    written = _stored(cache)
+def test_second_process_loads_the_programs_and_gets_the_same_numbers(first_run, tmp_path):
+    cache, first, written = first_run
     names = {n.split("-")[0] for n in written}
     assert {"fit_huber", "fit_sse", "fit_theta", "paper_optimum", "_beta_quantile"} <= names, names
     assert first["unstored"] == {}
@@ -62,9 +69,12 @@ def test_second_process_loads_the_programs_and_gets_the_same_numbers(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_damaged_program_is_exported_again(tmp_path):
+def test_a_damaged_program_is_exported_again(first_run, tmp_path):
+    import shutil
+
     cache = tmp_path / "cache"
-    first = _run(cache, tmp_path)
+    shutil.copytree(first_run[0], cache)
+    first = first_run[1]
     for path in (cache / "programs").glob(f"*{programs.SUFFIX}"):
         path.write_bytes(b"not a program")
     again = _run(cache, tmp_path)
