@@ -9,8 +9,11 @@ import tempfile
 # set through JAX's own environment variables, so the processes tests start (the CLI,
 # notebook kernels, multi-device scripts) read and add to the same cache instead of
 # compiling every program cold.
+# (Test modules import helpers from this file, which runs it a second time under another
+# module name: the folder is made once per run and found again through the environment.)
 os.environ["T2JAX_CACHE_DIR"] = "off"
-RUN_CACHE = tempfile.mkdtemp(prefix="t2jax-test-cache-")
+RUN_CACHE = os.environ.get("T2JAX_TEST_RUN_CACHE") or tempfile.mkdtemp(prefix="t2jax-test-cache-")
+os.environ["T2JAX_TEST_RUN_CACHE"] = RUN_CACHE
 CACHE_ENV = {"JAX_COMPILATION_CACHE_DIR": RUN_CACHE, "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
              "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
 os.environ.update(CACHE_ENV)

@@ -1,6 +1,7 @@
 """The persistent compilation cache: on by default in the CLI (T2JAX_CACHE_DIR moves or disables it), opt-in
 for library users; exercised in fresh processes only."""
 
+import pytest
 import jax
 
 from t2jax.cache import cli_cache_enabled, default_cache_dir, enable_compilation_cache
@@ -32,6 +33,7 @@ def test_importing_t2jax_leaves_jax_config_alone(tmp_path):
     assert out == "None"
 
 
+@pytest.mark.slow
 def test_cli_twice_with_a_fresh_cache(tmp_path):
     """The CLI writes its compiled programs to the cache and a second run reads them back."""
     import os

@@ -82,6 +82,7 @@ def test_bad_holdout_is_refused():
         backtest(samples, "D > 1e11", laws=["no-such-law"])
 
 
+@pytest.mark.slow
 def test_backtest_cli(tmp_path, capsys):
     s = beta_nd_samples(n_problems=60, n_samples=500)
     from conftest import write_counts
@@ -119,6 +120,7 @@ def test_leave_one_out_runs_from_the_cli(tmp_path, capsys):
     assert len(result["fits"]) == 4
 
 
+@pytest.mark.slow
 def test_leave_one_size_out_on_pythia_gsm8k(tmp_path, capsys):
     import json
 

@@ -236,6 +236,7 @@ def test_cli_json_is_strict_everywhere():
                 assert any(k.arg == "allow_nan" for k in node.keywords), f"{path}: json.{node.func.attr} without allow_nan"
 
 
+@pytest.mark.slow
 def test_bound_warning_is_one_line_for_people(files):
     import subprocess
     import sys

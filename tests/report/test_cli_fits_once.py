@@ -1,6 +1,7 @@
 """The CLI fits the point estimate once, whatever else it is asked for: the bootstrap
 starts from it instead of refitting (counted by wrapping each family's fitter)."""
 
+import pytest
 import json
 
 
@@ -34,6 +35,7 @@ def test_runs_fit_and_bootstrap_fit_once(monkeypatch, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["bootstrap"]["resamples"] == 8
 
 
+@pytest.mark.slow
 def test_counts_fit_and_bootstrap_fit_once(monkeypatch, tmp_path, capsys):
     from conftest import write_counts
 

@@ -72,6 +72,7 @@ def check_report(out):
     return page, summary
 
 
+@pytest.mark.slow
 def test_report_on_epoch_runs(tmp_path, capsys):
     from conftest import shared_file
 
@@ -100,6 +101,7 @@ def gsm8k_report(tmp_path_factory):
     return out, argv
 
 
+@pytest.mark.slow
 def test_report_on_pythia_gsm8k_counts(gsm8k_report):
     out, argv = gsm8k_report
     page, summary = check_report(out)

@@ -138,6 +138,7 @@ print("identical" if same else "different")
 """
 
 
+@pytest.mark.slow
 def test_progress_blocks_do_not_change_numbers():
     """Run in a fresh process: late in a long suite, XLA's CPU compiler was seen to crash
     (SIGSEGV) compiling this test's retry program, though never in a fresh process."""

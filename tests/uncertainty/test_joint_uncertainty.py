@@ -66,6 +66,7 @@ def test_posterior_draws_and_diagnostics(counts):
     json.dumps(block, allow_nan=False)
 
 
+@pytest.mark.slow
 def test_fit_and_allocate_with_bootstrap_from_the_cli(counts, tmp_path, capsys):
     from conftest import write_counts
 
@@ -87,6 +88,7 @@ def test_fit_and_allocate_with_bootstrap_from_the_cli(counts, tmp_path, capsys):
     assert 0.0 <= out["p_beats_chinchilla"]["bootstrap"] <= 1.0
 
 
+@pytest.mark.slow
 def test_answer_nll_anchored_fit_from_the_cli(study, tmp_path, capsys):
     import pandas as pd
     from conftest import write_counts
