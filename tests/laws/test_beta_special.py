@@ -32,3 +32,27 @@ def test_beta_quantile_inverts_betainc():
         x = _beta_quantile(a, b, u)
         assert bool(jnp.all((x > 0) & (x < 1)))
         np.testing.assert_allclose(np.asarray(betainc(a, b, x)), np.broadcast_to(np.asarray(u), x.shape), atol=1e-12)
+
+
+def test_trigamma_matches_polygamma_over_the_fitted_range():
+    from t2jax.laws.beta import trigamma
+
+    with jax.enable_x64(True):
+        x = jnp.geomspace(1e-6, 1e9, 4000)
+        np.testing.assert_allclose(np.asarray(trigamma(x)), np.asarray(jax.scipy.special.polygamma(1, x)), rtol=1e-12)
+
+
+def test_beta_binomial_derivatives_equal_autodiff_of_the_logpmf():
+    from t2jax.laws.beta import beta_binomial_derivatives, beta_binomial_logpmf
+
+    rng = np.random.default_rng(2)
+    n = rng.integers(1, 3000, 300).astype(float)
+    c, w = np.floor(n * rng.uniform(size=300)), rng.uniform(size=300)
+    with jax.enable_x64(True):
+        f = lambda t: -jnp.sum(w * beta_binomial_logpmf(jnp.exp(t[0]), jnp.exp(t[1]), n, c))
+        for t in ([-3.0, 2.0], [0.5, 0.3], [8.0, 12.0]):
+            t = jnp.asarray(t)
+            value, grad, hess = beta_binomial_derivatives(t[0], t[1], n, c, w)
+            np.testing.assert_allclose(float(value), float(f(t)), rtol=1e-14)
+            np.testing.assert_allclose(np.asarray(grad), np.asarray(jax.grad(f)(t)), rtol=1e-9, atol=1e-9)
+            np.testing.assert_allclose(np.asarray(hess), np.asarray(jax.hessian(f)(t)), rtol=1e-8, atol=1e-8)
