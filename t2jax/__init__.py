@@ -2,7 +2,7 @@
 
 The pipeline, one sub-package per stage; each stage imports only the stages before it::
 
-    data -> laws -> fitting -> uncertainty -> families -> allocation -> report
+    data -> laws -> fitting -> uncertainty -> families -> allocation -> calibration -> report
 
 * ``data``: training runs, repeated-sampling counts, the pass@k estimator and table.
 * ``laws``: the :class:`Law` type, the :class:`Family` protocol, the registry (the one
@@ -12,6 +12,7 @@ The pipeline, one sub-package per stage; each stage imports only the stages befo
 * ``families``: one folder per law family (its laws, fit, refit kernel, numpyro model),
   registered on import: power sums, T² Approach 2, Beta links, the joint model.
 * ``allocation``: the best (N, D, k) under budgets, for a fit or for every draw.
+* ``calibration``: many simulated studies as one batch (:func:`study`): coverage, ranks.
 * ``report``: figures and the demo; :mod:`t2jax.cli` is the command line.
 
 Every public fitting function computes in float64 inside a local
@@ -37,6 +38,8 @@ from t2jax.allocation import (
     target_loss_allocation,
 )
 from t2jax.cache import enable_compilation_cache
+from t2jax.calibration import StudyResult, study
+from t2jax.data.design import Design
 from t2jax.data import (
     CHINCHILLA_BUDGETS,
     PassKTable,
@@ -107,7 +110,7 @@ def __getattr__(name):
     raise AttributeError(f"module 't2jax' has no attribute {name!r}")
 
 __all__ = [
-    "Allocation", "BetaBinomialFit", "BootstrapResult", "CHINCHILLA", "CHINCHILLA_BUDGETS", "FitResult", "FitWarning",
+    "Allocation", "BetaBinomialFit", "Design", "StudyResult", "study", "BootstrapResult", "CHINCHILLA", "CHINCHILLA_BUDGETS", "FitResult", "FitWarning",
     "FAMILIES", "Family", "FitStatus", "LAWS", "Law", "T2_JOINT", "T2_TRUTH", "family_of", "register_family", "PassKTable", "PosteriorResult", "PowerSum", "Runs", "Samples", "T2JaxError", "T2_BETA", "T2_LOSS",
     "allocate", "allocation_draws", "allocation_intervals", "approach3", "backtest", "backtest_weights",
     "compare_allocations", "compare_targets", "Comparison", "beta_pass_at_k", "bootstrap",

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "t2jax"
-STAGES = ["data", "laws", "fitting", "uncertainty", "allocation", "report"]
+STAGES = ["data", "laws", "fitting", "uncertainty", "allocation", "calibration", "report"]
 
 
 def _modules():

@@ -16,6 +16,8 @@ The stages call, for a law ``law`` of the family:
 * ``bootstrap(data, law, n_resamples, *, point, seed, method, ks, **options)``: refits of
   resamples through the batched driver, starting from the point fit ``point``;
 * ``posterior(data, law, *, point, ks, **options)``: a numpyro posterior;
+* ``studies(law)``: the kernel that simulates, fits and refits a batch of simulated
+  studies at once (:mod:`t2jax.calibration`);
 * ``count_loglik(fit, law, train, test)``: the log predictive probability of every
   held-out count (what backtests score as ``heldout_loglik``). By default a law with a
   per-problem Beta (``Law.problem_beta``) predicts each count by its checkpoint's
@@ -65,6 +67,13 @@ class Family:
     def posterior(self, data, law, **options):
         raise T2JaxError(f"law '{law.name}' (family {self.name}) has no posterior")
 
+    def studies(self, law):
+        """The family's kernel for batched simulated studies (:mod:`t2jax.calibration`): a
+        class built from a :class:`~t2jax.data.design.Design`, with ``simulate``, ``fit``,
+        ``refit``, ``table``, ``default_design`` and a default ``truth``."""
+        raise T2JaxError(f"law '{law.name}' (family {self.name}) has no batched simulated studies yet "
+                         f"(t2jax.study runs t2-joint)")
+
     def count_loglik(self, fit, law, train, test):
         """Log predictive probability of each count of ``test`` (checkpoints x problems, NaN
         where a problem was not asked) under ``fit`` (fitted to ``train``), in nats; None when
@@ -76,7 +85,7 @@ class Family:
 
     def stages(self) -> tuple[str, ...]:
         """The stages this family implements (the others are refused)."""
-        return tuple(s for s in ("fit_runs", "fit_counts", "bootstrap", "posterior")
+        return tuple(s for s in ("fit_runs", "fit_counts", "bootstrap", "posterior", "studies")
                      if getattr(type(self), s) is not getattr(Family, s))
 
 

@@ -103,6 +103,18 @@ def _beta_quantile(a, b, u):
     return jax.nn.sigmoid(z)
 
 
+def t2_grid(sizes=None, budgets=None, max_tokens_per_param: float = 2e4):
+    """Checkpoints ``(N, D)`` of the paper-like grid: model sizes (default 10 from 5M to
+    901M) x compute levels (default 12 from 1.25e16 to 2.56e19 FLOPs), keeping cells with
+    ``1 <= D/N <= max_tokens_per_param``."""
+    sizes = np.geomspace(5e6, 9.01e8, 10) if sizes is None else np.asarray(sizes, float)
+    budgets = np.geomspace(1.25e16, 2.56e19, 12) if budgets is None else np.asarray(budgets, float)
+    N, C = (a.ravel() for a in np.meshgrid(sizes, budgets, indexing="ij"))
+    D = C / (6.0 * N)
+    keep = (D >= N) & (D <= max_tokens_per_param * N)
+    return N[keep], D[keep]
+
+
 @x64
 def synthetic_t2(
     truth: Optional[dict] = None,
@@ -115,12 +127,8 @@ def synthetic_t2(
     seed: int = 0,
     shared_difficulty: bool = True,
 ) -> T2Testbed:
-    """A seeded, paper-like T² grid.
-
-    Model sizes (default 10 from 5M to 901M) x compute levels (default 12 from
-    1.25e16 to 2.56e19 FLOPs, as in Porian et al.'s grid that T² builds on), keeping
-    cells with 1 <= D/N <= ``max_tokens_per_param`` (so small models are heavily
-    overtrained). Question j has a fixed difficulty rank ``u_j ~ U(0, 1)``; at each
+    """A seeded, paper-like T² grid (:func:`t2_grid`: as in Porian et al.'s grid that T²
+    builds on; small models heavily overtrained). Question j has a fixed difficulty rank ``u_j ~ U(0, 1)``; at each
     checkpoint its success probability is the ``u_j`` quantile of the true Beta, so
     question difficulty is consistent across checkpoints. With ``n_samples``, correct
     counts ``c ~ Binomial(n_samples, p)`` are drawn too. With
@@ -128,12 +136,7 @@ def synthetic_t2(
     probabilities are independent Beta draws: exactly the ``t2-joint`` likelihood model.
     """
     truth = dict(T2_TRUTH if truth is None else truth)
-    sizes = np.geomspace(5e6, 9.01e8, 10) if sizes is None else np.asarray(sizes, float)
-    budgets = np.geomspace(1.25e16, 2.56e19, 12) if budgets is None else np.asarray(budgets, float)
-    N, C = (a.ravel() for a in np.meshgrid(sizes, budgets, indexing="ij"))
-    D = C / (6.0 * N)
-    keep = (D >= N) & (D <= max_tokens_per_param * N)
-    N, D = N[keep], D[keep]
+    N, D = t2_grid(sizes, budgets, max_tokens_per_param)
     rng = np.random.default_rng(seed)
     u = rng.uniform(size=n_questions if shared_difficulty else (N.size, n_questions))
     theta = np.array([truth[t] for t in THETA])

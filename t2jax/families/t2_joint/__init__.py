@@ -14,6 +14,7 @@ from t2jax.families.t2_joint.anchored import fit_anchored
 from t2jax.data.passk_table import counts_of
 from t2jax.families.t2_joint.fit import fit_joint
 from t2jax.families.t2_joint.laws import JOINT_PARAMS, T2_JOINT, from_t2_beta, joint_beta
+from t2jax.families.t2_joint.study import JointStudies
 from t2jax.families.t2_joint.uncertainty import bootstrap_joint, joint_model, joint_posterior
 from t2jax.fitting.result import with_extras
 from t2jax.laws.family import Family
@@ -39,6 +40,9 @@ class T2JointFamily(Family):
         self._joint_point(point, "posterior")
         return joint_posterior(data, ks=ks, point=point, **options)
 
+    def studies(self, law):
+        return JointStudies
+
     @staticmethod
     def _joint_point(point, stage):
         if point is not None and point.law != T2_JOINT.name:
@@ -49,5 +53,5 @@ class T2JointFamily(Family):
 T2_JOINT_FAMILY = register_family(T2JointFamily())
 register(T2_JOINT, builtin=True)
 
-__all__ = ["JOINT_PARAMS", "T2_JOINT", "T2_JOINT_FAMILY", "bootstrap_joint", "fit_anchored", "fit_joint",
+__all__ = ["JOINT_PARAMS", "JointStudies", "T2_JOINT", "T2_JOINT_FAMILY", "bootstrap_joint", "fit_anchored", "fit_joint",
            "from_t2_beta", "joint_beta", "joint_model", "joint_posterior"]

@@ -180,6 +180,17 @@ def seed(samples, arrays) -> jnp.ndarray:
     return best
 
 
+def bounds_hit(params: dict, L) -> dict:
+    """Per parameter, whether a fit sits at a bound: ``theta2`` at 1, the concentration at
+    either end of :data:`LOG_NU_RANGE` at some checkpoint (``theta3``), an exponent
+    outside (0.02, 2). ``params`` of one fit (floats, ``L`` per checkpoint) or of a batch
+    (arrays, ``L`` batch x checkpoints): bools or bool arrays."""
+    log_nu = np.asarray(params["theta3"])[..., None] + np.asarray(params["theta4"])[..., None] * L
+    return {"theta2": np.asarray(params["theta2"]) > THETA2_BOUND,
+            "theta3": np.any((log_nu <= LOG_NU_RANGE[0]) | (log_nu >= LOG_NU_RANGE[1]), axis=-1),
+            **{e: ~((np.asarray(params[e]) > 0.02) & (np.asarray(params[e]) < 2.0)) for e in ("alpha", "beta")}}
+
+
 @x64
 def fit_joint(samples: Samples, weights=None) -> FitResult:
     """Fit ``t2-joint`` by maximum likelihood of every count. ``objective`` is the total
@@ -195,10 +206,7 @@ def fit_joint(samples: Samples, weights=None) -> FitResult:
     params = to_params(u, scale)
     if not np.isfinite(float(value)) or not all(np.isfinite(v) for v in params.values()):
         raise T2JaxError("t2-joint fit: the likelihood is not finite at any start; check the counts")
-    at_bound = ("theta2",) if params["theta2"] > THETA2_BOUND else ()
     _, _, L = beta_params(u, jnp.asarray(logN), jnp.asarray(logD))
-    log_nu = np.asarray(params["theta3"] + params["theta4"] * L)
-    at_bound += ("theta3",) if np.any((log_nu <= LOG_NU_RANGE[0]) | (log_nu >= LOG_NU_RANGE[1])) else ()
-    at_bound += tuple(e for e in ("alpha", "beta") if not 0.02 < params[e] < 2.0)
+    at_bound = tuple(name for name, hit in bounds_hit(params, np.asarray(L)).items() if hit)
     return FitResult("mle", "t2-joint", params, float(value) * float(w.sum()), int(np.sum(w > 0)), bool(converged), at_bound,
                      {"scale": {"N": float(scale[0]), "D": float(scale[1])}})
