@@ -1,139 +1,121 @@
-"""Calibration of t2-joint intervals on the T²-optimal allocation, against a known truth.
+"""Calibration of t2-joint intervals on the T²-optimal allocation, against a known truth,
+as one batch (:func:`t2jax.study`), with the one-study-at-a-time path as the baseline.
 
 Simulated studies from the joint model itself (T² Approach 2's Beta per problem, mean
-and concentration from a latent Chinchilla loss; ``synthetic_t2`` with independent
-problem draws per checkpoint): 10 model sizes x 12 compute levels with 1 <= D/N <= 3,000,
-200 problems, n = 2,048 samples each. Each study is fitted by maximum likelihood and
-bootstrapped (problems resampled); every draw goes through the allocation at two budget
-pairs, and the 90% percentile intervals of N* and of the optimum's miss rate 1 - pass@k
-(equivalently its accuracy) are checked against the truth's optimum. The first
-``--beside`` studies are also bootstrapped as ``t2-beta`` (checkpoints resampled, both
-stages refitted) and ``t2-loss`` (task-loss runs, checkpoints resampled), scored against
-the same truth.
+and concentration from a latent Chinchilla loss, fresh problem draws per checkpoint) at
+the paper-like grid with 1 <= D/N <= 3,000 (76 checkpoints), 200 problems, n = 2,048
+samples each. Every study is fitted by maximum likelihood and bootstrapped (problems
+resampled); every draw is allocated at two budget pairs, and the percentile intervals of
+N*, D*, k* and the optimum's accuracy are scored against the truth's optimum.
 
-With ``--posterior`` the t2-joint NUTS posterior (4 chains x 500 draws) is scored
-instead of its bootstrap.
+Baseline (``--sequential K``, same process): the first K studies one at a time through
+the public API (``fit``, ``bootstrap``, ``allocation_draws``), the path a user without
+``t2jax.study`` would write; its intervals must equal the batch's for those studies.
+``--posterior K``: the NUTS posterior (4 chains x (500 + 500)) of the first K studies,
+one at a time, with the ranks of the truth among the posterior draws and their
+uniformity (the posterior has no batched path yet).
 
-    python benchmarks/bench_joint_calibration.py [--studies 100] [--resamples 200] [--beside 20] [--posterior]
-                                                 [--out FILE]
+    python benchmarks/bench_joint_calibration.py [--studies 100] [--resamples 100] [--sequential 3]
+                                                 [--posterior 0] [--out FILE] [--figure FILE]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
 
 import numpy as np
+import pandas as pd
 
 from common import device_line
 
 import t2jax
-from t2jax.allocation import allocation_draws
-from t2jax.families.t2_joint.laws import from_t2_beta
-from t2jax.families.t2_beta.simulate import T2_TRUTH
+from t2jax.calibration.run import study_seed
+from t2jax.calibration.score import normalised_rank, uniformity
+from t2jax.families.t2_joint.study import JointStudies
 
-TRUTH = from_t2_beta(T2_TRUTH)
-BUDGETS = ((2.56e19, 2e9), (1e21, 1e11))  # the second: accuracy 1 - 3.6e-11 at the true optimum
-LEVEL = 0.90
+LEVEL = 0.9
 
 
-def study(seed):
-    return t2jax.synthetic_t2(n_samples=2048, n_questions=200, seed=seed, shared_difficulty=False,
-                              max_tokens_per_param=3000).samples
-
-
-def truth_optima():
-    truth = t2jax.FitResult("truth", "t2-joint", TRUTH, 0.0, 1, True)
-    return [t2jax.allocate(truth, ct, ci) for ct, ci in BUDGETS]
-
-
-def score(boot, law, truths):
-    """Per budget pair: does the interval cover the true N* and miss rate; width; point error."""
-    draws = boot.usable_draws
+def one_study(kernel, s, seed, resamples):
+    """Study ``s`` through the public API, one study at a time: its 90% N* intervals per budget."""
+    design = kernel.design
+    counts = kernel.simulate(kernel.truth, study_seed(seed, s, 0))
+    samples = t2jax.Samples(design.N, design.D, np.full_like(counts, design.samples), counts,
+                            np.array([f"c{j}" for j in range(design.N.size)]), np.arange(design.problems))
+    point = t2jax.fit(samples, law="t2-joint")
+    boot = t2jax.bootstrap(samples, law="t2-joint", n_resamples=resamples, point=point,
+                           seed=int(study_seed(seed, s, 1).integers(2**31)))
     out = []
-    for (ct, ci), true in zip(BUDGETS, truths):
-        alloc = allocation_draws(draws, law, ct, ci)
-        point = t2jax.allocate(boot.point, ct, ci)
-        row = {}
-        for q, t, p in (("N", true.N, point.N), ("miss_rate", true.miss_rate, point.miss_rate)):
-            lo, hi = np.quantile(alloc[q], [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
-            row[q] = {"covered": bool(lo <= t <= hi), "width": float(hi / lo), "point_log_error": float(np.log(p / t))}
-        out.append(row)
-    return out
+    for ct, ci in design.budgets:
+        N = t2jax.allocation_draws(boot.usable_draws, "t2-joint", ct, ci)["N"].to_numpy()
+        out.append(np.quantile(N, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]))
+    return samples, point, out
 
 
-def run_law(law, samples, resamples, seed, truths):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if law == "t2-joint posterior":  # NUTS, 4 chains x (500 + 500)
-            post = t2jax.posterior(samples, law="t2-joint", num_chains=4, num_warmup=500, num_samples=500, seed=seed)
-            return {"failed": post.divergences, "budgets": score(post, "t2-joint", truths)}
-        kw = {"resample": "groups"} if law == "t2-loss" else {}
-        boot = t2jax.bootstrap(samples, law=law, n_resamples=resamples, seed=seed, **kw)
-        return {"failed": boot.n_failed, "budgets": score(boot, law, truths)}
-
-
-def marks(scores, q):
-    """``+``/``-`` per budget pair: covered or not."""
-    return "".join("+" if b[q]["covered"] else "-" for b in scores["budgets"])
-
-
-def summarise(results, law):
-    lines = []
-    for b, (ct, ci) in enumerate(BUDGETS):
-        rows = [r[law]["budgets"][b] for r in results if law in r]
-        if not rows:
-            continue
-        cells = []
-        for q in ("N", "miss_rate"):
-            hits = sum(r[q]["covered"] for r in rows)
-            width = np.median([r[q]["width"] for r in rows])
-            err = np.median([abs(r[q]["point_log_error"]) for r in rows])
-            cells.append(f"{q}: covered {hits}/{len(rows)}, median width x{width:.3g}, median |log point error| {err:.3f}")
-        lines.append(f"  {law:8s} C_train {ct:.3g}, C_inf {ci:.3g}: " + "; ".join(cells))
-    return lines
+def posterior_ranks(kernel, K, seed):
+    """Ranks of the truth among the NUTS draws of the first K studies (parameters, N*)."""
+    rows = []
+    for s in range(K):
+        samples, point, _ = one_study(kernel, s, seed, 2)
+        post = t2jax.posterior(samples, law="t2-joint", point=point, num_chains=4, num_warmup=500, num_samples=500,
+                               seed=s)
+        rank = {p: normalised_rank(post.draws[p].to_numpy(), kernel.truth[p]) for p in kernel.params}
+        truth = t2jax.FitResult("truth", "t2-joint", kernel.truth, 0.0, 1, True)
+        for b, (ct, ci) in enumerate(kernel.design.budgets):
+            N = t2jax.allocation_draws(post.draws, "t2-joint", ct, ci)["N"].to_numpy()
+            rank[f"N*[{b}]"] = normalised_rank(N, t2jax.allocate(truth, ct, ci).N)
+        rows.append(rank | {"divergences": post.divergences})
+        print(f"posterior study {s}: divergences {post.divergences}, rank N*[0] {rank['N*[0]']:.2f}", flush=True)
+    return pd.DataFrame(rows)
 
 
 def main():
     print(device_line())
     ap = argparse.ArgumentParser()
     ap.add_argument("--studies", type=int, default=100)
-    ap.add_argument("--resamples", type=int, default=200)
-    ap.add_argument("--beside", type=int, default=20, help="studies also scored with t2-beta and t2-loss")
-    ap.add_argument("--posterior", action="store_true", help="score the t2-joint NUTS posterior instead of its bootstrap")
-    ap.add_argument("--out", help="write every study's scores as JSON")
+    ap.add_argument("--resamples", type=int, default=100)
+    ap.add_argument("--sequential", type=int, default=3, help="studies also run one at a time (the baseline)")
+    ap.add_argument("--posterior", type=int, default=0, help="studies whose NUTS posterior is ranked")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", help="write the study as strict JSON")
+    ap.add_argument("--figure", help="write the coverage and rank figure (PNG)")
     args = ap.parse_args()
-    truths = truth_optima()
-    for (ct, ci), t in zip(BUDGETS, truths):
-        print(f"truth at C_train {ct:.3g}, C_inf {ci:.3g}: N* {t.N:.4g}, D* {t.D:.4g}, k* {t.k:.4g}, "
-              f"miss rate {t.miss_rate:.3g}")
-    results, seconds = [], {"t2-joint": 0.0, "t2-joint posterior": 0.0, "t2-beta": 0.0, "t2-loss": 0.0}
-    for seed in range(args.studies):
-        samples = study(seed)
-        joint = "t2-joint posterior" if args.posterior else "t2-joint"
-        laws = (joint, "t2-beta", "t2-loss") if seed < args.beside else (joint,)
-        row, start = {"seed": seed}, time.perf_counter()
-        for law in laws:
-            t = time.perf_counter()
-            row[law] = run_law(law, samples, args.resamples, seed, truths)
-            seconds[law] += time.perf_counter() - t
-        results.append(row)
-        print(f"study {seed}: " + ", ".join(f"{law} N {marks(row[law], 'N')} miss {marks(row[law], 'miss_rate')}"
-                                            for law in laws)
-              + f" ({time.perf_counter() - start:.0f} s)", flush=True)
-    print(f"{args.studies} studies x {args.resamples} resamples, {int(LEVEL * 100)}% percentile intervals")
-    for law in seconds:
-        print("\n".join(summarise(results, law)))
-        n = sum(law in r for r in results)
-        if n:
-            print(f"  {law}: {seconds[law] / n:.1f} s per study (fit + draws + allocation of every draw); "
-                  f"failed refits (posterior: divergences) {sum(r[law]['failed'] for r in results if law in r)}")
+    warnings.simplefilter("ignore")
+    kernel = JointStudies(JointStudies.default_design())
+    start = time.perf_counter()
+    result = t2jax.study("t2-joint", n_studies=args.studies, n_resamples=args.resamples, seed=args.seed)
+    batch = time.perf_counter() - start
+    print(result.summary(LEVEL))
+    print("seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
+    cov = result.coverage
+    print(cov[np.isclose(cov.level, LEVEL)][["budget", "quantity", "covered", "studies", "band_lower", "band_upper",
+                                             "median_width", "median_abs_point_error"]].to_string(index=False))
+    print(result.uniformity.to_string(index=False))
+    if args.sequential:
+        one_study(kernel, 0, args.seed, args.resamples)  # compile outside the timing, as the batch's first call did not
+        start, gaps = time.perf_counter(), []
+        for s in range(args.sequential):
+            _, _, intervals = one_study(kernel, s, args.seed, args.resamples)
+            rec = result.records
+            for b, iv in enumerate(intervals):
+                row = rec[(rec.study == s) & (rec.budget == b) & (rec.quantity == "N") & np.isclose(rec.level, LEVEL)]
+                gaps.append(np.max(np.abs(np.log(iv / row[["lower", "upper"]].to_numpy()[0]))))
+        per = (time.perf_counter() - start) / args.sequential
+        print(f"baseline, one study at a time (warm): {per:.1f} s a study, so {per * args.studies:.0f} s for "
+              f"{args.studies}; batch {batch:.0f} s (cold, compile included): {per * args.studies / batch:.1f}x; "
+              f"largest |log| gap between the two paths' N* interval ends: {max(gaps):.2e}")
+    if args.posterior:
+        ranks = posterior_ranks(kernel, args.posterior, args.seed)
+        print(uniformity(ranks.drop(columns="divergences")).to_string(index=False))
+        print(f"divergences: {int(ranks['divergences'].sum())} over {args.posterior} studies")
     if args.out:
-        with open(args.out, "w") as fh:
-            json.dump({"budgets": BUDGETS, "level": LEVEL, "resamples": args.resamples, "studies": results}, fh,
-                      allow_nan=False, indent=1)
+        result.to_json(args.out)
+    if args.figure:
+        from t2jax.report import plot
+
+        plot.calibration(result).savefig(args.figure, dpi=120)
 
 
 if __name__ == "__main__":

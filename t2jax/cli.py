@@ -1,6 +1,6 @@
 """``t2jax`` command line: argument parsing and dispatch only.
 
-Commands: ``fit``, ``report``, ``allocate``, ``backtest``, ``demo``. Every :class:`T2JaxError`
+Commands: ``fit``, ``report``, ``allocate``, ``backtest``, ``calibrate``, ``demo``. Every :class:`T2JaxError`
 (and unreadable files) prints one line, ``t2jax: error: ...``, and exits 2.
 """
 
@@ -14,6 +14,7 @@ from t2jax.laws.registry import LAWS, law_names
 from t2jax.progress import Steps, showing
 from t2jax.report.arguments import data_options, fit_options, load_data, parse_ks, sub_command
 from t2jax.report.allocate import run_allocate
+from t2jax.report.calibrate import run_calibrate
 from t2jax.report.text import backtest_text, emit_json, fit_text, selection_text
 
 
@@ -74,6 +75,19 @@ def _parser() -> argparse.ArgumentParser:
                                                          "abs_error or relative_error")
     data_options(b, t2_defaults=True)
     b.add_argument("--d-col", default="D_tokens", help="tokens column (default D_tokens)")
+
+    c = sub_command(sub, "calibrate", "simulate studies from a known truth, bootstrap each, allocate every draw "
+                                      "and score the intervals' coverage (one batch; several processes with --coordinator)")
+    c.add_argument("--law", default="t2-joint", help="a law with a study kernel (default t2-joint)")
+    c.add_argument("--studies", type=int, default=100, help="simulated studies (default 100)")
+    c.add_argument("--resamples", type=int, default=100, help="problem resamples per study (default 100)")
+    c.add_argument("--seed", type=int, default=0, help="seed (study s draws from (seed, s))")
+    c.add_argument("--levels", default="0.5,0.8,0.9,0.95", help="nominal levels scored (default 0.5,0.8,0.9,0.95)")
+    c.add_argument("--level", type=float, default=0.9, help="level shown in the summary (default 0.9)")
+    c.add_argument("--out", default="t2jax-calibration", help="output folder (default t2jax-calibration)")
+    c.add_argument("--coordinator", metavar="HOST:PORT", help="run as one of several processes (jax.distributed)")
+    c.add_argument("--num-processes", type=int, help="with --coordinator: how many processes")
+    c.add_argument("--process-id", type=int, help="with --coordinator: this process's index")
 
     d = sub_command(sub, "demo", "fit the embedded Chinchilla runs and a synthetic T² study")
     d.add_argument("--out", default="t2jax-demo", help="output folder (default t2jax-demo)")
@@ -216,7 +230,7 @@ def main(argv=None) -> int:
         with warnings.catch_warnings(record=True) as caught, showing(False if args.quiet else None):
             warnings.simplefilter("always")
             code = {"fit": _fit, "report": _report, "allocate": run_allocate, "backtest": _backtest,
-                    "demo": _demo}[args.command](args)
+                    "demo": _demo, "calibrate": run_calibrate}[args.command](args)
     except (T2JaxError, OSError) as exc:
         print(f"t2jax: error: {exc}", file=sys.stderr)
         return 2

@@ -51,7 +51,7 @@ def test_cli_is_parsing_and_dispatch():
     """The CLI holds no domain rules: it calls the public API and the backtest helpers only."""
     allowed = {"t2jax", "t2jax.cache", "t2jax.data", "t2jax.errors", "t2jax.laws.registry", "t2jax.fitting.backtest",
                "t2jax.report.demo", "t2jax.report.study", "t2jax.report.text", "t2jax.report.arguments", "t2jax.validate",
-               "t2jax.progress", "t2jax.report.allocate"}
+               "t2jax.progress", "t2jax.report.allocate", "t2jax.report.calibrate"}
     for module, _ in _imports(PACKAGE / "cli.py"):
         assert module in allowed, module
 

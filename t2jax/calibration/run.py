@@ -33,7 +33,7 @@ from t2jax.data.design import Design
 from t2jax.errors import T2JaxError
 from t2jax.laws.registry import family_of, get_law
 from t2jax.precision import x64
-from t2jax.progress import Steps
+from t2jax.progress import Steps, showing
 from t2jax.uncertainty.batched import batch_mesh
 from t2jax.uncertainty.resample import point_weights
 from t2jax.validate import check_count, check_seed
@@ -84,7 +84,7 @@ def study(law="t2-joint", truth: Union[dict, Callable, None] = None, design: Opt
 def _study(law, kernel, draw, S, R, levels, seed, mesh, progress):
     seconds, start = {}, time.perf_counter()
     mine = my_share(S)
-    with Steps(4, f"{law.name} studies", even=False) if progress else _Quiet() as steps:
+    with showing(progress), Steps(4, f"{law.name} studies", even=False) as steps:
         steps.next("simulate")
         truths, counts = [], []
         for s in mine:
@@ -140,14 +140,3 @@ def _score(law, kernel, truths, U, Ud, ok, mine, R, levels):
 
 def _lap(start, seconds=None) -> float:
     return time.perf_counter() - start - sum((seconds or {}).values())
-
-
-class _Quiet:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
-
-    def next(self, name):
-        return None

@@ -167,3 +167,38 @@ def frontier(table: pd.DataFrame, band: pd.DataFrame | None = None, level: float
         fig.suptitle(f"at an inference budget of {inference_flops:.3g} FLOPs per query (2Nk)", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def calibration(result) -> plt.Figure:
+    """A :class:`~t2jax.calibration.StudyResult`: empirical against nominal coverage of each
+    allocation quantity at every budget, with the 95% binomial band of exact calibration
+    (left); the ECDF of each truth's rank among its study's draws minus the diagonal, with
+    the simultaneous 95% band of uniform ranks (right)."""
+    from t2jax.calibration.score import QUANTITIES
+
+    cov, uni = result.coverage, result.uniformity
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.6))
+    levels = np.sort(cov["level"].unique())
+    first = cov[cov.budget == 0]
+    ax.fill_between(levels, first.groupby("level")["band_lower"].first(), first.groupby("level")["band_upper"].first(),
+                    color="0.85", label="95% binomial band")
+    ax.plot([0, 1], [0, 1], "k:", lw=1)
+    for (b, q), g in cov.groupby(["budget", "quantity"]):
+        ax.plot(g["level"], g["coverage"], marker="o", ms=3, ls="-" if b == 0 else "--",
+                color=f"C{QUANTITIES.index(q)}", label=f"{q}* (budget {b})")
+    ax.set(xlabel="nominal level", ylabel="empirical coverage", xlim=(0, 1), ylim=(0, 1.02),
+           title=f"{result.law}: {result.n_studies} studies x {result.n_resamples} resamples")
+    ax.legend(fontsize=7, ncol=2)
+    x = np.linspace(0, 1, 201)
+    band = float(uni["band"].max()) if len(uni) else 0.0
+    ax2.fill_between(x, -band, band, color="0.85", label="simultaneous 95% band")
+    for i, name in enumerate(c for c in result.ranks.columns if c != "study"):
+        r = np.sort(result.ranks[name].dropna().to_numpy())
+        if r.size:
+            ax2.plot(x, np.searchsorted(r, x, side="right") / r.size - x, lw=1, color=_colours(12, "tab20")[i % 12],
+                     label=name)
+    ax2.axhline(0, color="k", lw=0.6)
+    ax2.set(xlabel="normalised rank of the truth", ylabel="ECDF - uniform", title="Ranks of the truth among the draws")
+    ax2.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig

@@ -150,10 +150,15 @@ def staged_newton(refit, rows: tuple, starts, *, quick: int, full: int, kind: st
     returns a tuple whose first entry is the solution and whose last is the converged
     flag. Chunks follow :data:`CHUNKS` (``kind``); the first pass is spread over ``mesh``,
     the stragglers run in fixed chunks on one device (results do not depend on placement).
+    Where chunks are single rows (``heavy`` on CPU) no row waits for another, so the first
+    pass runs every row to convergence (``full``): one program, no second pass (measured:
+    1,000 t2-irt GSM8K resamples 203 s against 222 s capped).
     """
     clock = _Clock(timings)
     R = starts.shape[0]
     chunk = chunk_for(kind, R)
+    if chunk == 1:  # rows one at a time wait for no other row: one pass, no stragglers' program
+        quick = full
     blocks = row_blocks(R, chunk * (mesh.size if mesh is not None else 1), progress, label)
     parts = [refit(tuple(r[b] for r in rows), starts[b], quick, chunk, mesh) for b in blocks]
     out = clock("quick", R, tuple(np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(len(parts[0]))))

@@ -19,14 +19,13 @@ from t2jax.families.t2_irt.laws import IRT_PARAMS, K, WEIGHTS
 from t2jax.fitting.result import FitWarning
 from t2jax.precision import x64
 from t2jax.programs import program
-from t2jax.uncertainty.batched import batch_mesh, chunk_for, map_rows, staged_newton
+from t2jax.uncertainty.batched import batch_mesh, map_rows, staged_newton
 from t2jax.uncertainty.resample import point_weights
 from t2jax.uncertainty.results import BootstrapResult
 
 #: EM iterations of the bulk pass where rows run in chunks (a chunk waits for its slowest
-#: row); the unconverged continue to MAX_EM. Rows that run one at a time (one CPU device)
-#: wait for no other row, so they run to convergence in one pass: the same draws, and no
-#: second program compiled for the stragglers (1,000 GSM8K resamples 203 s, 222 s capped).
+#: row); the unconverged continue to MAX_EM. (Rows that run one at a time take one pass:
+#: :func:`~t2jax.uncertainty.batched.staged_newton`.)
 QUICK_ITERATIONS = 300
 
 
@@ -62,10 +61,9 @@ def bootstrap_irt(counts, n_resamples: int, *, seed: int, point=None, devices=No
     shared = tuple(jnp.asarray(a) for a in (g, logN, logD, n, c))
     refit = lambda rows, x, it, chunk, m: em_refits(rows[0], x, *shared, max_iter=it, chunk=chunk, mesh=m)
     mesh = batch_mesh(devices)
-    quick = MAX_EM if mesh is None and chunk_for("heavy", n_resamples) == 1 else QUICK_ITERATIONS
     start = time.perf_counter()
     X, value, converged = staged_newton(refit, (W,), np.broadcast_to(x0, (n_resamples, x0.size)),
-                                        quick=quick, full=MAX_EM, kind="heavy", mesh=mesh,
+                                        quick=QUICK_ITERATIONS, full=MAX_EM, kind="heavy", mesh=mesh,
                                         progress=progress, label="t2-irt refits")
     X = np.asarray(X)
     al, be = np.exp(X[:, 2]), np.exp(X[:, 3])

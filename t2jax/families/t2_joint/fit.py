@@ -32,6 +32,7 @@ from t2jax.families.t2_joint.laws import JOINT_PARAMS
 from t2jax.laws.beta import beta_binomial_derivatives, beta_binomial_logpmf
 from t2jax.precision import x64
 from t2jax.programs import program
+from t2jax.uncertainty.batched import chunk_for, map_rows
 
 THETA2_BOUND = 1.0 - 1e-6  # theta2 above this is reported at its bound (1)
 #: Range of log concentration the likelihood evaluates: beyond ~1e8 the Beta-binomial
@@ -85,6 +86,11 @@ def joint_derivatives(u, logN, logD, n, c, w):
     return jnp.sum(value) / total, jax.grad(model)(u) / total, jax.hessian(model)(u) / total
 
 
+def newton_joint(u0, logN, logD, n, c, w, max_iter: int):
+    """Newton on :func:`joint_nll` from ``u0``, with the exact derivatives."""
+    return minimize(joint_nll, u0, logN, logD, n, c, w, max_iter=max_iter, derivatives=joint_derivatives)
+
+
 def counts_arrays(samples, weights=None):
     """``(logN, logD, n, c, w, scale)``: scaled log covariates, counts made safe where
     unobserved (``n = 1, c = 0``, weight 0), and each count's weight (1, or ``weights``)."""
@@ -128,8 +134,8 @@ def starts(u0):
 @program
 def refine(u0s, logN, logD, n, c, w):
     """Newton from each start; the best optimum."""
-    runs = jax.vmap(lambda u: minimize(joint_nll, u, logN, logD, n, c, w, max_iter=300,
-                                        derivatives=joint_derivatives))(u0s)
+    # starts in chunks (one at a time on CPU, where a vmapped start would wait for the slowest)
+    runs = map_rows(lambda u: newton_joint(u, logN, logD, n, c, w, 300), (u0s,), chunk_for("heavy", u0s.shape[0]))
     value = jnp.where(jnp.isfinite(runs.value), runs.value, jnp.inf)
     best = jnp.argmin(value)
     return runs.x[best], runs.value[best], runs.converged[best]

@@ -28,8 +28,7 @@ from t2jax.families.t2_joint.fit import (
     beta_params,
     bounds_hit,
     counts_arrays,
-    joint_derivatives,
-    joint_nll,
+    newton_joint,
     refine,
     seed,
     starts,
@@ -38,7 +37,6 @@ from t2jax.families.t2_joint.fit import (
 )
 from t2jax.families.t2_joint.laws import JOINT_PARAMS, from_t2_beta, joint_beta
 from t2jax.families.t2_joint.uncertainty import MAX_ITERATIONS, QUICK_ITERATIONS
-from t2jax.fitting.newton import minimize
 from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows, staged_newton
 
@@ -56,8 +54,7 @@ def study_refits(u0s, logN, logD, n, C, w, study, column_weights, chunk: int, ma
     ``column_weights[r]`` (the resample's problem multiplicities)."""
 
     def one(s, cw, u0):
-        res = minimize(joint_nll, u0, logN, logD, n, C[s], w * cw[None, :], max_iter=max_iter,
-                       derivatives=joint_derivatives)
+        res = newton_joint(u0, logN, logD, n, C[s], w * cw[None, :], max_iter)
         return res.x, res.value, res.converged
 
     return map_rows(one, (study, column_weights, u0s), chunk, mesh)

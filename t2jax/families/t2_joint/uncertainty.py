@@ -50,11 +50,10 @@ from t2jax.families.t2_joint.fit import (
     counts_arrays,
     fit_joint,
     joint_derivatives,
-    joint_nll,
+    newton_joint,
     to_params,
     to_unconstrained,
 )
-from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitWarning
 from t2jax.families.t2_joint.laws import JOINT_PARAMS
 from t2jax.precision import x64
@@ -184,8 +183,7 @@ def joint_refits(u0s, logN, logD, n, c, observed, row_weights, column_weights, c
     ``(R, J)`` times problem weights ``(R, P)``, ``chunk`` resamples at a time."""
 
     def one(rw, cw, u0):
-        res = minimize(joint_nll, u0, logN, logD, n, c, observed * rw[:, None] * cw[None, :], max_iter=max_iter,
-                       derivatives=joint_derivatives)
+        res = newton_joint(u0, logN, logD, n, c, observed * rw[:, None] * cw[None, :], max_iter)
         return res.x, res.value, res.converged
 
     return map_rows(one, (row_weights, column_weights, u0s), chunk, mesh)

@@ -1,0 +1,141 @@
+"""Batched simulated studies (t2jax.study): the batch equals the one-study-at-a-time path,
+is reproducible, scores coverage correctly, refuses bad input, and gives the same result
+split over two processes (jax.distributed on localhost) as in one."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import t2jax
+from t2jax.calibration.score import binomial_band, coverage_table, normalised_rank, uniformity
+from t2jax.families.t2_beta.simulate import t2_grid
+
+SMALL = dict(problems=40, samples=256, budgets=((2.56e19, 2e9),))
+
+
+def small_design():
+    N, D = t2_grid(sizes=np.geomspace(2e7, 9e8, 4), budgets=np.geomspace(1e17, 2.56e19, 6), max_tokens_per_param=3000)
+    return t2jax.Design(N, D, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def small_study():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return t2jax.study("t2-joint", design=small_design(), n_studies=3, n_resamples=6, seed=4, progress=False)
+
+
+def test_batched_fits_and_refits_equal_the_one_study_path(small_study):
+    """Study 1's batched fit equals fit() of its counts, and its batched refits equal a
+    t2-joint bootstrap of those counts with the same problem weights."""
+    from t2jax.calibration.run import study_seed
+    from t2jax.families.t2_joint.study import JointStudies
+
+    design = small_design()
+    kernel = JointStudies(design)
+    rng = study_seed(4, 1, 0)
+    counts = kernel.simulate(kernel.truth, rng)
+    samples = t2jax.Samples(design.N, design.D, np.full_like(counts, design.samples), counts,
+                            np.array([f"c{j}" for j in range(design.N.size)]), np.arange(design.problems))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        point = t2jax.fit(samples, law="t2-joint")
+        boot = t2jax.bootstrap(samples, law="t2-joint", n_resamples=6, point=point,
+                               seed=int(study_seed(4, 1, 1).integers(2**31)))
+    truth_alloc = t2jax.allocate(t2jax.FitResult("truth", "t2-joint", kernel.truth, 0.0, 1, True), *design.budgets[0])
+    rec = small_study.records
+    row = rec[(rec.study == 1) & (rec.quantity == "N") & np.isclose(rec.level, 0.9)].iloc[0]
+    np.testing.assert_allclose(row["truth"], truth_alloc.N, rtol=1e-10)
+    np.testing.assert_allclose(row["point"], t2jax.allocate(point, *design.budgets[0]).N, rtol=1e-8)
+    draws = t2jax.allocation_draws(boot.usable_draws, "t2-joint", *design.budgets[0])["N"].to_numpy()
+    np.testing.assert_allclose([row["lower"], row["upper"]], np.quantile(draws, [0.05, 0.95]), rtol=1e-8)
+    assert small_study.per_study["failed_refits"].iloc[1] == boot.n_failed
+
+
+def test_same_seed_same_numbers_and_strict_json(small_study, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = t2jax.study("t2-joint", design=small_design(), n_studies=3, n_resamples=6, seed=4, progress=False)
+    pd.testing.assert_frame_equal(again.records, small_study.records)
+    text = small_study.to_json(tmp_path / "c.json")
+    data = json.loads(text)  # strict JSON: json.dumps(allow_nan=False) would have refused NaN
+    assert data["failures"]["studies"] == 3 and data["failures"]["refits"] == 18
+    assert len(data["records"]) == 3 * 4 * len(t2jax.calibration.LEVELS)
+    cov = small_study.coverage
+    assert set(cov["quantity"]) == {"N", "D", "k", "accuracy"} and (cov["studies"] == 3).all()
+
+
+def test_coverage_counts_and_bands():
+    rows = [{"budget": 0, "C_train": 1.0, "C_inf": 1.0, "quantity": "N", "level": 0.9, "lower": 1.0, "upper": 2.0,
+             "truth": t, "point": 1.5, "covered": 1.0 <= t <= 2.0, "width": 2.0, "point_error": 0.1}
+            for t in (1.5, 1.2, 3.0, 0.5)]
+    cov = coverage_table(pd.DataFrame(rows)).iloc[0]
+    assert cov["covered"] == 2 and cov["studies"] == 4 and cov["coverage"] == 0.5
+    lo, hi = binomial_band(100, 0.9)
+    assert 0.83 <= lo <= 0.85 and 0.95 <= hi <= 0.96  # Binomial(100, 0.9): 2.5% and 97.5% quantiles 84, 95
+    assert normalised_rank(np.arange(10.0), 4.5) == 0.5 and normalised_rank(np.arange(10.0), 4.0) == 0.45
+
+
+def test_uniformity_accepts_uniform_ranks_and_flags_skewed_ones():
+    rng = np.random.default_rng(0)
+    u = uniformity(pd.DataFrame({"uniform": rng.uniform(size=200), "skewed": rng.uniform(size=200) ** 3}))
+    assert u.set_index("quantity").loc["uniform", "p_value"] > 0.05
+    assert u.set_index("quantity").loc["skewed", "p_value"] < 0.01
+
+
+def test_bad_input_is_refused_clearly():
+    with pytest.raises(t2jax.T2JaxError, match="no batched simulated studies"):
+        t2jax.study("t2-beta", n_studies=2)
+    with pytest.raises(t2jax.T2JaxError, match="truth lacks theta4"):
+        t2jax.study("t2-joint", truth={"E": 1.0}, n_studies=2)
+    with pytest.raises(t2jax.T2JaxError, match="levels"):
+        t2jax.study("t2-joint", levels=(0.9, 1.5), n_studies=2)
+    with pytest.raises(t2jax.T2JaxError, match=r"design D\[2\]"):
+        t2jax.Design(np.ones(5), np.array([1.0, 2.0, -3.0, 4.0, 5.0]))
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys, warnings
+    import jax
+    if len(sys.argv) > 3:
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+        jax.distributed.initialize(coordinator_address=sys.argv[3], num_processes=2, process_id=int(sys.argv[2]))
+    sys.path.insert(0, sys.argv[4] if len(sys.argv) > 4 else ".")
+    import numpy as np, t2jax
+    from test_study import small_design
+    warnings.simplefilter("ignore")
+    result = t2jax.study("t2-joint", design=small_design(), n_studies=5, n_resamples=4, seed=9, progress=False)
+    assert result.processes == jax.process_count()
+    if jax.process_index() == 0:
+        result.records.to_pickle(sys.argv[1])
+    """
+)
+
+
+def test_two_processes_equal_one(tmp_path):
+    """Five studies split 3 + 2 over two processes (CPU collectives over gloo) give the
+    same records, number for number, as one process."""
+    here = os.path.dirname(__file__)
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([here, os.environ.get("PYTHONPATH", "")]))
+    env.pop("XLA_FLAGS", None)
+    two = [subprocess.Popen([sys.executable, "-c", WORKER, str(tmp_path / "two.pkl"), str(i), f"localhost:{port}", here],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    one = subprocess.run([sys.executable, "-c", WORKER, str(tmp_path / "one.pkl")], env=env, capture_output=True,
+                         text=True, timeout=600, cwd=here)
+    outs = [p.communicate(timeout=600) for p in two]
+    assert one.returncode == 0, one.stderr[-2000:]
+    assert all(p.returncode == 0 for p in two), [o[1][-2000:] for o in outs]
+    pd.testing.assert_frame_equal(pd.read_pickle(tmp_path / "two.pkl"), pd.read_pickle(tmp_path / "one.pkl"),
+                                  check_exact=True)
