@@ -74,8 +74,9 @@ def map_rows(fn, arrays, chunk: int, mesh=None):
 
 
 def batch_mesh(devices=None):
-    """A one-axis mesh over ``devices`` (default: all), or None for a single device."""
-    devices = jax.devices() if devices is None else list(devices)
+    """A one-axis mesh over ``devices`` (default: this process's devices: under
+    ``jax.distributed`` each process maps its own rows), or None for a single device."""
+    devices = jax.local_devices() if devices is None else list(devices)
     if len(devices) < 2:
         return None
     return jax.sharding.Mesh(np.array(devices), ("batch",))
