@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from t2jax.calibration.score import coverage_table, uniformity
+from t2jax.calibration.score import QUANTITIES, coverage_table, uniformity
 from t2jax.data.design import Design
 from t2jax.fitting.result import jsonable
 
@@ -87,8 +87,9 @@ class StudyResult:
         lines = [f"{self.law}: {self.n_studies} studies x {self.n_resamples} problem resamples "
                  f"({self.processes} process(es) x {self.devices} device(s)), {self.seconds['total']:.1f} s"]
         for b, (ct, ci) in enumerate(self.design.budgets):
-            cells = [f"{r.quantity} {r.covered}/{r.studies}" + ("" if r.within_band else " (outside band)")
-                     for r in cov[(cov.budget == b) & np.isclose(cov.level, level)].itertuples()]
+            rows = cov[(cov.budget == b) & np.isclose(cov.level, level)].set_index("quantity")
+            cells = [f"{q} {r.covered}/{r.studies}" + ("" if r.within_band else " (outside band)")
+                     for q, r in rows.reindex(QUANTITIES).dropna(subset=["studies"]).iterrows()]
             lines.append(f"  C_train {ct:.3g}, C_inf {ci:.3g}: {int(level * 100)}% intervals cover " + ", ".join(cells))
         f = self.failures
         lines.append(f"  fits not converged {f['fits_not_converged']}, at a bound {f['fits_flagged_at_bound']}; "

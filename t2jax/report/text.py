@@ -24,6 +24,10 @@ CLI_EXAMPLES = {
     "backtest": """examples:
   t2jax backtest counts.csv --query "benchmark == 'MATH'" --holdout "D > 6e10"
   t2jax backtest counts.csv --query "benchmark == 'GSM8K'" --select --metric log_ratio --json""",
+    "calibrate": """examples:
+  t2jax calibrate --law t2-joint --studies 100 --resamples 100 --out cal/
+  t2jax calibrate --studies 1000 --coordinator host0:1234 --num-processes 2 --process-id 0   # on host0
+  t2jax calibrate --studies 1000 --coordinator host0:1234 --num-processes 2 --process-id 1   # on host1""",
     "demo": """examples:
   t2jax demo --out t2jax-demo""",
 }
