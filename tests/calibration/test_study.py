@@ -74,6 +74,8 @@ def test_same_seed_same_numbers_and_strict_json(small_study, tmp_path):
     assert len(data["records"]) == 3 * 4 * len(t2jax.calibration.LEVELS)
     cov = small_study.coverage
     assert set(cov["quantity"]) == {"N", "D", "k", "accuracy"} and (cov["studies"] == 3).all()
+    fig = t2jax.plot.calibration(small_study)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 1 + 4  # diagonal + a line per quantity
 
 
 def test_coverage_counts_and_bands():
@@ -142,3 +144,12 @@ def test_two_processes_equal_one(tmp_path):
     assert all(p.returncode == 0 for p in two), [o[1][-2000:] for o in outs]
     pd.testing.assert_frame_equal(pd.read_pickle(tmp_path / "two.pkl"), pd.read_pickle(tmp_path / "one.pkl"),
                                   check_exact=True)
+
+
+def test_calibrate_command_refuses_a_half_given_process_group(capsys):
+    from t2jax.cli import main
+
+    assert main(["calibrate", "--coordinator", "localhost:1", "--num-processes", "2"]) == 2
+    assert "--process-id in [0, N)" in capsys.readouterr().err
+    assert main(["calibrate", "--process-id", "1"]) == 2
+    assert "go with --coordinator" in capsys.readouterr().err
