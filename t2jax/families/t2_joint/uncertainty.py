@@ -2,7 +2,8 @@ r"""Uncertainty of the joint T² model (:mod:`t2jax.families.t2_joint.laws`): a 
 a vectorised bootstrap, both from the per-problem counts.
 
 **Posterior.** :func:`joint_model` is the likelihood of :mod:`t2jax.families.t2_joint.fit`
-written with numpyro's ``BetaBinomial`` over the distinct counts of each checkpoint
+(:func:`~t2jax.laws.beta.beta_binomial_logpmf`, whose ``betaln`` has a closed-form
+derivative) over the distinct counts of each checkpoint
 (weighted by how many problems share them; problems a checkpoint did not attempt are
 left out), with N and D divided by their geometric means.
 
@@ -55,6 +56,7 @@ from t2jax.families.t2_joint.fit import (
     to_unconstrained,
 )
 from t2jax.fitting.result import FitWarning
+from t2jax.laws.beta import beta_binomial_logpmf
 from t2jax.families.t2_joint.laws import JOINT_PARAMS
 from t2jax.precision import x64
 from t2jax.programs import program
@@ -86,7 +88,7 @@ def joint_model(logN, logD, checkpoint, n, c, multiplicity):
     u = sites_to_u({"m0": m0, "log_A": log_A, "log_B": log_B, "alpha": alpha, "beta": beta, "theta2": theta2,
                     "c3": c3, "theta4": theta4}, jnp)
     a, b, _ = beta_params(u, logN, logD)
-    log_pmf = dist.BetaBinomial(a[checkpoint], b[checkpoint], n).log_prob(c)
+    log_pmf = beta_binomial_logpmf(a[checkpoint], b[checkpoint], n, c)
     numpyro.factor("counts", jnp.sum(multiplicity * log_pmf))
 
 
