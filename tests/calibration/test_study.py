@@ -153,3 +153,21 @@ def test_calibrate_command_refuses_a_half_given_process_group(capsys):
     assert "--process-id in [0, N)" in capsys.readouterr().err
     assert main(["calibrate", "--process-id", "1"]) == 2
     assert "go with --coordinator" in capsys.readouterr().err
+
+
+def test_truths_drawn_per_study_are_scored_against_their_own_optimum():
+    """A prior (a callable) gives each study its own truth, drawn from (seed, study): the
+    truths table differs by study, and each study's true N* is its own truth's optimum."""
+    from t2jax.families.t2_joint.study import JointStudies
+
+    base = JointStudies.truth
+    prior = lambda rng: base | {"alpha": base["alpha"] * np.exp(0.1 * rng.standard_normal())}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = t2jax.study("t2-joint", prior, small_design(), n_studies=2, n_resamples=2, seed=1, progress=False)
+    assert out.truths["alpha"].nunique() == 2
+    rec = out.records[(out.records.quantity == "N") & np.isclose(out.records.level, 0.5)]
+    for s in range(2):
+        own = t2jax.allocate(t2jax.FitResult("truth", "t2-joint", out.truths.iloc[s].to_dict(), 0.0, 1, True),
+                             *SMALL["budgets"][0])
+        np.testing.assert_allclose(rec[rec.study == s]["truth"].iloc[0], own.N, rtol=1e-7)
