@@ -161,7 +161,8 @@ def staged_newton(refit, rows: tuple, starts, *, quick: int, full: int, kind: st
     if chunk == 1:  # rows one at a time wait for no other row: one pass, no stragglers' program
         quick = full
     blocks = row_blocks(R, chunk * (mesh.size if mesh is not None else 1), progress, label)
-    parts = [refit(tuple(r[b] for r in rows), starts[b], quick, chunk, mesh) for b in blocks]
+    # each block waits for its results, so a progress bar counts work done, not work dispatched
+    parts = [jax.block_until_ready(refit(tuple(r[b] for r in rows), starts[b], quick, chunk, mesh)) for b in blocks]
     out = clock("quick", R, tuple(np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(len(parts[0]))))
     todo = ~np.asarray(out[-1])
     rest = lambda *a: refit(a[:-1], a[-1], full, chunk_for(kind, a[-1].shape[0]), None)
