@@ -16,6 +16,15 @@ def my_share(n_studies: int) -> np.ndarray:
     return np.array_split(np.arange(n_studies), jax.process_count())[jax.process_index()]
 
 
+def global_max(value: int) -> int:
+    """The largest of every process's ``value`` (one process: ``value``)."""
+    if jax.process_count() == 1:
+        return int(value)
+    from jax.experimental import multihost_utils
+
+    return int(np.max(np.asarray(multihost_utils.process_allgather(np.array([value], np.int64)))))
+
+
 def gather_rows(*tables: pd.DataFrame) -> tuple:
     """Every process's rows of each table, in study order (one process: unchanged)."""
     if jax.process_count() == 1:

@@ -20,7 +20,8 @@ class StudyResult:
     """Attributes:
       law, design, truths (a row per study), n_resamples, levels, seed: what was run.
       per_study: per study, whether its fit converged or sits at a bound (``fit_flagged``)
-        and how many of its refits failed (their draws are left out of its intervals).
+        and how many of its refits failed (their draws are left out of its intervals; a
+        study with none left has no interval and is counted as unscored, see ``failures``).
       records: per (study, budget, quantity, level): interval, truth, point, covered,
         width, point error.
       ranks: per study, the normalised rank of each truth among its draws (parameters and
@@ -62,7 +63,9 @@ class StudyResult:
         p = self.per_study
         return {"studies": self.n_studies, "fits_not_converged": int((~p["fit_converged"]).sum()),
                 "fits_flagged_at_bound": int(p["fit_flagged"].sum()),
-                "refits": self.n_studies * self.n_resamples, "refits_failed": int(p["failed_refits"].sum())}
+                "refits": self.n_studies * self.n_resamples, "refits_failed": int(p["failed_refits"].sum()),
+                "studies_without_draws": int((p["failed_refits"] >= self.n_resamples).sum()),
+                "cells_unscored": int(self.coverage["unscored"].sum())}
 
     def to_dict(self) -> dict:
         frame = lambda df: json.loads(df.to_json(orient="records", double_precision=15))
@@ -93,5 +96,8 @@ class StudyResult:
             lines.append(f"  C_train {ct:.3g}, C_inf {ci:.3g}: {int(level * 100)}% intervals cover " + ", ".join(cells))
         f = self.failures
         lines.append(f"  fits not converged {f['fits_not_converged']}, at a bound {f['fits_flagged_at_bound']}; "
-                     f"refits failed {f['refits_failed']} of {f['refits']}")
+                     f"refits failed {f['refits_failed']} of {f['refits']}"
+                     + (f"; {f['studies_without_draws']} studies without a usable draw, "
+                        f"{f['cells_unscored']} (study, budget, quantity, level) cells unscored"
+                        if f["cells_unscored"] else ""))
         return "\n".join(lines)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from t2jax.allocation import allocation_draws
-from t2jax.calibration.gather import gather_rows, my_share
+from t2jax.calibration.gather import gather_rows, global_max, my_share
 from t2jax.calibration.result import StudyResult
 from t2jax.calibration.score import QUANTITIES, normalised_rank, study_rows
 from t2jax.data.design import Design
@@ -92,6 +92,7 @@ def _study(law, kernel, draw, S, R, levels, seed, mesh, progress):
             truths.append(draw(rng))
             counts.append(kernel.simulate(truths[-1], rng))
         C = np.stack(counts) if counts else np.zeros((0, kernel.design.checkpoints, kernel.design.problems))
+        C = kernel.prepare(C, global_max(kernel.width(C)))
         seconds["simulate"] = _lap(start)
         steps.next("fit")
         U, value, converged, flagged = kernel.fit(C, mesh)

@@ -70,15 +70,20 @@ def binomial_band(n: int, p: float, level: float = BAND_LEVEL):
 
 def coverage_table(records: pd.DataFrame) -> pd.DataFrame:
     """Per (budget, quantity, level): studies scored, covered, the empirical coverage, its
-    binomial band under exact calibration, median width and median |point error|."""
+    binomial band under exact calibration, median width and median |point error|.
+    ``unscored`` counts the studies left out of that cell, and why never silently: a study
+    with no usable draw (every refit failed) has no interval, and a truth the allocation
+    could not place has nothing to cover."""
     out = []
     for (b, q, level), g in records.groupby(["budget", "quantity", "level"], sort=True):
-        g = g[np.isfinite(g["lower"])]
+        scored = np.isfinite(g["lower"]) & np.isfinite(g["upper"]) & np.isfinite(g["truth"])
+        unscored = int((~scored).sum())
+        g = g[scored]
         n = len(g)
         lo, hi = binomial_band(n, level) if n else (np.nan, np.nan)
         out.append({"budget": int(b), "C_train": float(g["C_train"].iloc[0]) if n else np.nan,
                     "C_inf": float(g["C_inf"].iloc[0]) if n else np.nan, "quantity": q, "level": float(level),
-                    "studies": n, "covered": int(g["covered"].sum()), "coverage": g["covered"].mean() if n else np.nan,
+                    "studies": n, "unscored": unscored, "covered": int(g["covered"].sum()), "coverage": g["covered"].mean() if n else np.nan,
                     "band_lower": lo, "band_upper": hi, "within_band": bool(n and lo <= g["covered"].mean() <= hi),
                     "median_width": float(np.median(g["width"])) if n else np.nan,
                     "median_abs_point_error": float(np.median(np.abs(g["point_error"]))) if n else np.nan})

@@ -78,6 +78,19 @@ def log_binomial(n, c):
 TRIGAMMA_SHIFT = 8  #: recurrence steps before the asymptotic series (relative error < 1e-13)
 
 
+def digamma_positive(x):
+    r""":math:`\psi(x)` for :math:`x > 0`, as :func:`trigamma`: the recurrence
+    :math:`\psi(x) = \psi(x + 1) - 1/x` eight times, then the asymptotic series at
+    :math:`y = x + 8`. About 3x quicker than ``jax.scipy.special.digamma`` on CPU, where
+    the Beta-binomial derivatives evaluate it three times per count."""
+    x = jnp.asarray(x, jnp.result_type(float))
+    near = sum(1.0 / (x + i) for i in range(TRIGAMMA_SHIFT))
+    y = x + TRIGAMMA_SHIFT
+    r = 1.0 / (y * y)
+    series = jnp.log(y) - 0.5 / y - r * (1.0 / 12 - r * (1.0 / 120 - r * (1.0 / 252 - r * (1.0 / 240 - r / 132))))
+    return series - near
+
+
 def trigamma(x):
     r""":math:`\psi_1(x)` for :math:`x > 0`: the recurrence
     :math:`\psi_1(x) = 1/x^2 + \psi_1(x + 1)` eight times, then the asymptotic series
@@ -91,27 +104,38 @@ def trigamma(x):
     return near + series
 
 
-def beta_binomial_derivatives(log_a, log_b, n, c, w):
+def beta_binomial_derivatives(log_a, log_b, n, c, w, beta=None):
     r"""Value, gradient and Hessian in :math:`(\log a, \log b)` of the weighted
     Beta-binomial negative log-likelihood :math:`-\sum_i w_i \ln p(c_i \mid n_i, a, b)`
     of one Beta (scalars ``log_a, log_b``; ``n, c, w`` over its counts), in closed form
     from :math:`\psi, \psi_1` (two special functions at three arguments per count; the
     terms in :math:`a, b, a+b` alone are shared). The value is
     :func:`beta_binomial_logpmf`'s (``betaln`` keeps it accurate where lgamma differences
-    of large arguments would not)."""
+    of large arguments would not).
+
+    With ``beta`` (each count's index into arrays ``log_a, log_b`` of several Betas), the
+    counts of every Beta come in one flat list and each Beta's value ``(B,)``, gradient
+    ``(B, 2)`` and Hessian ``(B, 2, 2)`` are sums over its own counts: a list of distinct
+    counts with their multiplicities as ``w`` needs no padding to the longest Beta's."""
     a, b = jnp.exp(log_a), jnp.exp(log_b)
-    s, W = a + b, jnp.sum(w)
-    S1, S2, S3 = c + a, n - c + b, n + s
-    dg = lambda x: jnp.sum(w * digamma(x))
-    tg = lambda x: jnp.sum(w * trigamma(x))
-    loglik = jnp.sum(w * beta_binomial_logpmf(a, b, n, c))
-    d3, t3 = dg(S3), tg(S3)
-    ga = dg(S1) - d3 + W * (digamma(s) - digamma(a))
-    gb = dg(S2) - d3 + W * (digamma(s) - digamma(b))
+    ac, bc = (a, b) if beta is None else (a[beta], b[beta])
+    S1, S2, S3 = c + ac, n - c + bc, n + ac + bc
+    dg = digamma_positive
+    terms = jnp.stack([w, w * beta_binomial_logpmf(ac, bc, n, c), w * dg(S1), w * dg(S2), w * dg(S3),
+                       w * trigamma(S1), w * trigamma(S2), w * trigamma(S3)], -1)
+    if beta is None:
+        sums = jnp.sum(terms, 0)
+    else:  # one pass over the flat list: every Beta's eight sums
+        sums = jax.ops.segment_sum(terms, beta, num_segments=a.shape[0], indices_are_sorted=True)
+    W, loglik, d1, d2, d3, t1, t2, t3 = (sums[..., i] for i in range(8))
+    s = a + b
+    ga = d1 - d3 + W * (digamma(s) - digamma(a))
+    gb = d2 - d3 + W * (digamma(s) - digamma(b))
     ts = W * trigamma(s)
-    haa = tg(S1) - t3 + ts - W * trigamma(a)
-    hbb = tg(S2) - t3 + ts - W * trigamma(b)
+    haa = t1 - t3 + ts - W * trigamma(a)
+    hbb = t2 - t3 + ts - W * trigamma(b)
     hab = ts - t3
-    grad = jnp.stack([a * ga, b * gb])
-    hess = jnp.stack([jnp.stack([a * a * haa + a * ga, a * b * hab]), jnp.stack([a * b * hab, b * b * hbb + b * gb])])
+    grad = jnp.stack([a * ga, b * gb], -1)
+    hess = jnp.stack([jnp.stack([a * a * haa + a * ga, a * b * hab], -1),
+                      jnp.stack([a * b * hab, b * b * hbb + b * gb], -1)], -2)
     return -loglik, -grad, -hess

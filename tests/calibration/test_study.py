@@ -83,7 +83,13 @@ def test_coverage_counts_and_bands():
              "truth": t, "point": 1.5, "covered": 1.0 <= t <= 2.0, "width": 2.0, "point_error": 0.1}
             for t in (1.5, 1.2, 3.0, 0.5)]
     cov = coverage_table(pd.DataFrame(rows)).iloc[0]
-    assert cov["covered"] == 2 and cov["studies"] == 4 and cov["coverage"] == 0.5
+    assert cov["covered"] == 2 and cov["studies"] == 4 and cov["coverage"] == 0.5 and cov["unscored"] == 0
+    # a study with no usable draw (no interval) and one whose truth has no optimum are
+    # counted as unscored, not as misses and not silently dropped
+    rows += [rows[0] | {"lower": np.nan, "upper": np.nan, "covered": False},
+             rows[0] | {"truth": np.nan, "covered": False}]
+    cov = coverage_table(pd.DataFrame(rows)).iloc[0]
+    assert cov["studies"] == 4 and cov["covered"] == 2 and cov["unscored"] == 2
     lo, hi = binomial_band(100, 0.9)
     assert 0.83 <= lo <= 0.85 and 0.95 <= hi <= 0.96  # Binomial(100, 0.9): 2.5% and 97.5% quantiles 84, 95
     assert normalised_rank(np.arange(10.0), 4.5) == 0.5 and normalised_rank(np.arange(10.0), 4.0) == 0.45
@@ -105,6 +111,31 @@ def test_bad_input_is_refused_clearly():
         t2jax.study("t2-joint", levels=(0.9, 1.5), n_studies=2)
     with pytest.raises(t2jax.T2JaxError, match=r"design D\[2\]"):
         t2jax.Design(np.ones(5), np.array([1.0, 2.0, -3.0, 4.0, 5.0]))
+    with pytest.raises(t2jax.T2JaxError, match="n_resamples"):
+        t2jax.study("t2-joint", n_studies=2, n_resamples=1)
+    with pytest.raises(t2jax.T2JaxError, match="n_studies"):
+        t2jax.study("t2-joint", n_studies=0)
+    with pytest.raises(t2jax.T2JaxError, match="problems"):
+        t2jax.Design(np.ones(5), np.ones(5), problems=1)
+    with pytest.raises(t2jax.T2JaxError, match="at least 4 checkpoints"):
+        t2jax.Design(np.ones(3), np.ones(3))
+    for budgets in ((), ((1e20, -1.0),), ((1e20, np.inf),)):
+        with pytest.raises(t2jax.T2JaxError, match="budgets must be positive"):
+            t2jax.Design(np.ones(5), np.ones(5), budgets=budgets)
+
+
+def test_a_study_without_usable_draws_is_counted(small_study):
+    """Failures count studies whose refits all failed and the cells they leave unscored."""
+    import dataclasses
+
+    per_study = small_study.per_study.assign(failed_refits=[0, small_study.n_resamples, 0])
+    records = small_study.records.copy()
+    records.loc[records.study == 1, ["lower", "upper"]] = np.nan
+    broken = dataclasses.replace(small_study, per_study=per_study, records=records)
+    f = broken.failures
+    assert f["studies_without_draws"] == 1 and f["cells_unscored"] == 4 * len(small_study.levels)
+    assert (broken.coverage["studies"] == 2).all() and "1 studies without a usable draw" in broken.summary()
+    assert small_study.failures["cells_unscored"] == 0
 
 
 WORKER = textwrap.dedent(

@@ -42,6 +42,33 @@ def test_trigamma_matches_polygamma_over_the_fitted_range():
         np.testing.assert_allclose(np.asarray(trigamma(x)), np.asarray(jax.scipy.special.polygamma(1, x)), rtol=1e-12)
 
 
+def test_digamma_matches_jax_over_the_fitted_range():
+    from t2jax.laws.beta import digamma_positive
+
+    with jax.enable_x64(True):
+        x = jnp.geomspace(1e-8, 1e9, 4000)
+        ref = np.asarray(jax.scipy.special.digamma(x))
+        # relative to max(1, |psi|): psi crosses zero at x = 1.4616...
+        np.testing.assert_array_less(np.abs(np.asarray(digamma_positive(x)) - ref) / np.maximum(1.0, np.abs(ref)), 1e-13)
+
+
+def test_beta_binomial_derivatives_of_several_betas_from_one_flat_list():
+    """With each count's Beta index, per-Beta sums equal one call per Beta."""
+    from t2jax.laws.beta import beta_binomial_derivatives
+
+    rng = np.random.default_rng(3)
+    beta = np.sort(rng.integers(0, 4, 200))
+    n = rng.integers(1, 3000, 200).astype(float)
+    c, w = np.floor(n * rng.uniform(size=200)), rng.uniform(size=200)
+    log_a, log_b = rng.normal(size=4), rng.normal(size=4) + 1.0
+    with jax.enable_x64(True):
+        flat = beta_binomial_derivatives(jnp.asarray(log_a), jnp.asarray(log_b), n, c, w, jnp.asarray(beta))
+        for j in range(4):
+            one = beta_binomial_derivatives(log_a[j], log_b[j], n[beta == j], c[beta == j], w[beta == j])
+            for got, want in zip(flat, one):
+                np.testing.assert_allclose(np.asarray(got[j]), np.asarray(want), rtol=1e-12, atol=1e-10)
+
+
 def test_beta_binomial_derivatives_equal_autodiff_of_the_logpmf():
     from t2jax.laws.beta import beta_binomial_derivatives, beta_binomial_logpmf
 

@@ -50,18 +50,20 @@ def beta_params(u, logN, logD):
     return mu * nu, (1.0 - mu) * nu, L
 
 
-def count_loglik(a, b, n, c):
-    """Beta-binomial log-pmf of counts ``c`` of ``n`` (checkpoints x problems)."""
-    return beta_binomial_logpmf(a[:, None], b[:, None], n, c)
+def count_loglik(a, b, n, c, beta=None):
+    """Beta-binomial log-pmf of counts ``c`` of ``n``: checkpoints x problems, or, with
+    ``beta`` (each count's checkpoint), a flat list of counts."""
+    return beta_binomial_logpmf(*((a[:, None], b[:, None]) if beta is None else (a[beta], b[beta])), n, c)
 
 
-def joint_nll(u, logN, logD, n, c, w):
-    """Mean negative log-likelihood over the weighted observed counts."""
+def joint_nll(u, logN, logD, n, c, w, beta=None):
+    """Mean negative log-likelihood over the weighted observed counts (``beta``: as
+    :func:`count_loglik`)."""
     a, b, _ = beta_params(u, logN, logD)
-    return -jnp.sum(w * count_loglik(a, b, n, c)) / jnp.sum(w)
+    return -jnp.sum(w * count_loglik(a, b, n, c, beta)) / jnp.sum(w)
 
 
-def joint_derivatives(u, logN, logD, n, c, w):
+def joint_derivatives(u, logN, logD, n, c, w, beta=None):
     r"""Value, gradient and exact Hessian of :func:`joint_nll` by the chain rule through
     each checkpoint's :math:`g_j(u) = (\log a_j, \log b_j)`: the likelihood is a sum of
     per-checkpoint terms :math:`f_j(g_j(u))`, so only two-variable derivatives touch the
@@ -76,7 +78,10 @@ def joint_derivatives(u, logN, logD, n, c, w):
         return jnp.stack([jnp.log(a), jnp.log(b)], 1)
 
     g0 = g(u)
-    value, grad, hess = jax.vmap(beta_binomial_derivatives)(g0[:, 0], g0[:, 1], n, c, w)
+    if beta is None:
+        value, grad, hess = jax.vmap(beta_binomial_derivatives)(g0[:, 0], g0[:, 1], n, c, w)
+    else:  # a flat list of counts (e.g. distinct counts with multiplicities as w)
+        value, grad, hess = beta_binomial_derivatives(g0[:, 0], g0[:, 1], n, c, w, beta)
 
     def model(v):
         d = g(v) - g0
@@ -86,9 +91,9 @@ def joint_derivatives(u, logN, logD, n, c, w):
     return jnp.sum(value) / total, jax.grad(model)(u) / total, jax.hessian(model)(u) / total
 
 
-def newton_joint(u0, logN, logD, n, c, w, max_iter: int):
+def newton_joint(u0, logN, logD, n, c, w, max_iter: int, beta=None):
     """Newton on :func:`joint_nll` from ``u0``, with the exact derivatives."""
-    return minimize(joint_nll, u0, logN, logD, n, c, w, max_iter=max_iter, derivatives=joint_derivatives)
+    return minimize(joint_nll, u0, logN, logD, n, c, w, beta, max_iter=max_iter, derivatives=joint_derivatives)
 
 
 def counts_arrays(samples, weights=None):
@@ -132,10 +137,10 @@ def starts(u0):
 
 
 @program
-def refine(u0s, logN, logD, n, c, w):
+def refine(u0s, logN, logD, n, c, w, beta=None):
     """Newton from each start; the best optimum."""
     # starts in chunks (one at a time on CPU, where a vmapped start would wait for the slowest)
-    runs = map_rows(lambda u: newton_joint(u, logN, logD, n, c, w, 300), (u0s,), chunk_for("heavy", u0s.shape[0]))
+    runs = map_rows(lambda u: newton_joint(u, logN, logD, n, c, w, 300, beta), (u0s,), chunk_for("heavy", u0s.shape[0]))
     value = jnp.where(jnp.isfinite(runs.value), runs.value, jnp.inf)
     best = jnp.argmin(value)
     return runs.x[best], runs.value[best], runs.converged[best]
