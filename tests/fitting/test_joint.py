@@ -72,6 +72,35 @@ def test_chain_rule_derivatives_equal_autodiff():
         np.testing.assert_allclose(H, jax.jit(jax.hessian(joint_nll))(u, *args), rtol=1e-10, atol=1e-13)
 
 
+def test_distinct_counts_give_the_same_likelihood_and_derivatives():
+    """The flat list of distinct (checkpoint, n, c) triples rebuilds the table, its
+    multiplicities sum the weights, resample weights summed through its index give the
+    resample's likelihood, and a batch of tables pads to one width with no weight."""
+    from t2jax.families.t2_joint.fit import counts_arrays, distinct_counts, joint_derivatives, to_unconstrained
+
+    bed = t2jax.synthetic_t2(sizes=np.geomspace(2e7, 9e8, 4), n_samples=64, n_questions=40, seed=2,
+                             shared_difficulty=False)
+    logN, logD, n, c, w, scale = counts_arrays(bed.samples)
+    d = distinct_counts(n, c, w)
+    assert d.width < c.size and np.all(np.diff(d.beta) >= 0)
+    rows = np.indices(c.shape)[0]
+    assert np.array_equal(d.c[d.index], c) and np.array_equal(d.n[d.index], n) and np.array_equal(d.beta[d.index], rows)
+    np.testing.assert_allclose(d.multiplicity.sum(), w.sum())
+    cw = np.random.default_rng(0).poisson(1.0, c.shape[1]).astype(float)
+    resample = w * cw[None, :]
+    flat_w = np.bincount(d.index.ravel(), weights=resample.ravel(), minlength=d.width)
+    with jax.enable_x64(True):
+        u = jax.numpy.asarray(to_unconstrained(TRUTH, scale)) + 0.03
+        table = jax.jit(joint_derivatives)(u, logN, logD, n, c, resample)
+        flat = jax.jit(joint_derivatives)(u, logN, logD, d.n, d.c, flat_w, d.beta)
+        for got, want in zip(flat, table):
+            np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-11, atol=1e-13)
+    batch = distinct_counts(n, np.stack([c, np.zeros_like(c)]), w)
+    assert batch.width == d.width and np.array_equal(batch.c[0], d.c) and batch.multiplicity[1].sum() == w.sum()
+    with pytest.raises(t2jax.T2JaxError, match="width"):
+        distinct_counts(n, c, w, width=3)
+
+
 @pytest.fixture(scope="module")
 def exact_study():
     """No sampling noise: every possible count of every checkpoint, weighted by its true

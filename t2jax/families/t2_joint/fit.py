@@ -16,6 +16,8 @@ Newton with the exact Hessian finishes from each, and the best optimum is kept.
 
 from __future__ import annotations
 
+from typing import NamedTuple, Optional
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -111,6 +113,58 @@ def counts_arrays(samples, weights=None):
                              f"finite non-negative numbers, not all zero; got shape {weights.shape}")
         w = w * weights
     return np.log(samples.N / scale[0]), np.log(samples.D / scale[1]), n, c, w, scale
+
+
+class DistinctCounts(NamedTuple):
+    """Counts as one flat list of distinct ``(checkpoint, n, c)`` triples, sorted by
+    checkpoint: ``beta`` (the checkpoint, whose Beta the triple follows), ``n``, ``c``,
+    ``multiplicity`` (the summed weights of the cells that have it) and ``index`` (each
+    cell's position in the list, to sum other weights, e.g. a resample's, the same way).
+    The likelihood is a sum over cells, so it is the same sum over distinct triples
+    weighted by their multiplicities, with fewer special-function evaluations: in a
+    study of 200 problems at n = 2,048 about half of all counts are 0 and a checkpoint
+    has about 70 distinct counts (5,300 triples instead of 15,200 cells). A batch of
+    tables (leading axis) gives lists padded to one ``width`` with triples of no weight."""
+
+    beta: np.ndarray
+    n: np.ndarray
+    c: np.ndarray
+    multiplicity: np.ndarray
+    index: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return int(self.c.shape[-1])
+
+
+def distinct_counts(n, c, w, width: Optional[int] = None) -> DistinctCounts:
+    """:class:`DistinctCounts` of a checkpoint x problem table ``(J, P)`` or a batch of
+    tables ``(S, J, P)`` (``n, c, w`` broadcast), padded to ``width`` (default: the
+    longest list)."""
+    n, c, w = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (n, c, w)))
+    single = c.ndim == 2
+    if single:
+        n, c, w = n[None], c[None], w[None]
+    S, J, _ = c.shape
+    key = n * (float(c.max()) + 1.0 if c.size else 1.0) + c  # (n, c) as one whole number, exact in float64
+    order = np.argsort(key, axis=-1, kind="stable")
+    ordered = np.take_along_axis(key, order, -1)
+    first = np.concatenate([np.ones((S, J, 1), bool), ordered[..., 1:] != ordered[..., :-1]], -1)
+    rank = np.cumsum(first, -1) - 1  # a cell's position among its checkpoint's distinct triples
+    per_checkpoint = rank[..., -1] + 1
+    offset = np.cumsum(per_checkpoint, 1) - per_checkpoint
+    longest = int(per_checkpoint.sum(1).max()) if S else 1
+    width = longest if width is None else int(width)
+    if width < longest:
+        raise T2JaxError(f"distinct counts need width >= {longest}; got {width}")
+    index = np.empty_like(rank)
+    np.put_along_axis(index, order, rank + offset[..., None], -1)
+    s_of, j_of = np.indices(c.shape)[:2]
+    beta, nn, cc = np.full((S, width), J - 1), np.ones((S, width)), np.zeros((S, width))
+    beta[s_of, index], nn[s_of, index], cc[s_of, index] = j_of, n, c
+    mult = np.bincount((s_of * width + index).ravel(), weights=w.ravel(), minlength=S * width).reshape(S, width)
+    out = DistinctCounts(beta, nn, cc, mult, index)
+    return DistinctCounts(*(a[0] for a in out)) if single else out
 
 
 def to_unconstrained(params: dict, scale) -> np.ndarray:
@@ -213,7 +267,8 @@ def fit_joint(samples: Samples, weights=None) -> FitResult:
     arrays = counts_arrays(samples, weights)
     logN, logD, n, c, w, scale = arrays
     u0 = seed(samples, arrays)
-    u, value, converged = refine(starts(u0), *(jnp.asarray(a) for a in (logN, logD, n, c, w)))
+    d = distinct_counts(n, c, w)
+    u, value, converged = refine(starts(u0), *(jnp.asarray(a) for a in (logN, logD, d.n, d.c, d.multiplicity, d.beta)))
     params = to_params(u, scale)
     if not np.isfinite(float(value)) or not all(np.isfinite(v) for v in params.values()):
         raise T2JaxError("t2-joint fit: the likelihood is not finite at any start; check the counts")

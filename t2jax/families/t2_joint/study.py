@@ -6,7 +6,8 @@ problem) and works on a batch of studies, each an ``(J, P)`` table of counts:
 * :meth:`~JointStudies.simulate`: one study's counts drawn from the model itself (every
   checkpoint's problems fresh draws from its Beta, then binomial counts);
 * :meth:`~JointStudies.prepare`: the studies' counts as each checkpoint's distinct counts
-  and their multiplicities (:class:`DistinctCounts`), the form the fits and refits take;
+  and their multiplicities (:class:`~t2jax.families.t2_joint.fit.DistinctCounts`), the
+  form the fits and refits take;
 * :meth:`~JointStudies.fit`: every study's maximum-likelihood fit: the structural start of
   :func:`~t2jax.families.t2_joint.fit.seed` per study (a few small programs), then Newton
   from it and the four moved-exponent starts, every study in one mapped program;
@@ -18,7 +19,7 @@ problem) and works on a batch of studies, each an ``(J, P)`` table of counts:
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
@@ -27,12 +28,12 @@ import pandas as pd
 
 from t2jax.data.design import Design
 from t2jax.data.samples import Samples
-from t2jax.errors import T2JaxError
 from t2jax.families.t2_beta.simulate import T2_TRUTH, t2_grid
 from t2jax.families.t2_joint.fit import (
     beta_params,
     bounds_hit,
     counts_arrays,
+    distinct_counts,
     newton_joint,
     refine,
     seed,
@@ -46,70 +47,24 @@ from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows, staged_newton
 
 
-class DistinctCounts(NamedTuple):
-    """A batch of studies' counts ``(S, J, P)`` as one flat list per study of each
-    checkpoint's distinct counts: ``values[s, t]``, the checkpoint ``beta[s, t]`` it
-    belongs to (sorted), ``multiplicity[s, t]`` (how many problems have it) and
-    ``index[s, j, i]`` (the position of problem i's count at checkpoint j in the list);
-    lists are padded to a common ``width`` with zeros of no weight. The likelihood is a
-    sum over counts, so it is the same sum over distinct counts weighted by their
-    multiplicities, with fewer special-function evaluations: at the benchmark's design
-    about half of all counts are 0 and a checkpoint's 200 problems have about 70
-    distinct counts (5,300 instead of 15,200 per study)."""
-
-    values: np.ndarray
-    beta: np.ndarray
-    multiplicity: np.ndarray
-    index: np.ndarray
-
-    @property
-    def width(self) -> int:
-        return int(self.values.shape[-1])
-
-
-def distinct_counts(C: np.ndarray, width: Optional[int] = None) -> DistinctCounts:
-    """:class:`DistinctCounts` of ``C`` (``(S, J, P)``), padded to ``width`` (default:
-    the longest study's list)."""
-    C = np.asarray(C, np.float64)
-    S, J, _ = C.shape
-    order = np.argsort(C, axis=-1, kind="stable")
-    ordered = np.take_along_axis(C, order, -1)
-    first = np.concatenate([np.ones((S, J, 1), bool), ordered[..., 1:] != ordered[..., :-1]], -1)
-    rank = np.cumsum(first, -1) - 1  # position among the checkpoint's distinct counts
-    per_checkpoint = rank[..., -1] + 1 if C.size else np.zeros((S, J), int)
-    offset = np.cumsum(per_checkpoint, 1) - per_checkpoint
-    longest = int(per_checkpoint.sum(1).max()) if S else 1
-    width = longest if width is None else int(width)
-    if width < longest:
-        raise T2JaxError(f"distinct counts need width >= {longest}; got {width}")
-    index = np.empty_like(rank)
-    np.put_along_axis(index, order, rank + offset[..., None], -1)
-    s_of, j_of = np.indices(C.shape)[:2]
-    values, multiplicity = np.zeros((S, width)), np.zeros((S, width))
-    beta = np.full((S, width), J - 1)
-    values[s_of, index], beta[s_of, index] = C, j_of
-    np.add.at(multiplicity, (s_of, index), 1.0)
-    return DistinctCounts(values, beta, multiplicity, index)
-
-
 @program(static_argnames=("mesh",), storable=lambda mesh=None, **_: mesh is None)
-def study_fits(u0s, logN, logD, n, C, beta, m, mesh=None):
-    """:func:`~t2jax.families.t2_joint.fit.refine` for every study (its starts ``u0s[s]``,
-    its distinct counts ``C[s]`` of checkpoints ``beta[s]`` with multiplicities
-    ``m[s]``), one study at a time on each device."""
-    return map_rows(lambda u, c, b, w: refine(u, logN, logD, n, c, w, b), (u0s, C, beta, m), 1, mesh)
+def study_fits(u0s, logN, logD, beta, n, c, m, mesh=None):
+    """:func:`~t2jax.families.t2_joint.fit.refine` for every study: its starts ``u0s[s]``,
+    its distinct counts (:class:`~t2jax.families.t2_joint.fit.DistinctCounts`: rows
+    ``beta[s], n[s], c[s]`` with multiplicities ``m[s]``), one study at a time on each device."""
+    return map_rows(lambda u, b, n_, c_, w: refine(u, logN, logD, n_, c_, w, b), (u0s, beta, n, c, m), 1, mesh)
 
 
 @program(static_argnames=("chunk", "max_iter", "mesh"), storable=lambda mesh=None, **_: mesh is None)
-def study_refits(u0s, logN, logD, n, C, beta, index, study, column_weights, chunk: int, max_iter: int = 200,
+def study_refits(u0s, logN, logD, beta, n, c, index, study, column_weights, chunk: int, max_iter: int = 200,
                  mesh=None):
-    """Newton from ``u0s`` (a row per refit) on the distinct counts ``C[study[r]]`` of its
-    study, each weighted by the resample's multiplicities ``column_weights[r]`` of the
-    problems that have it (summed through ``index``)."""
+    """Newton from ``u0s`` (a row per refit) on the distinct counts of study ``study[r]``
+    (rows ``beta, n, c``), each weighted by the resample's multiplicities
+    ``column_weights[r]`` of the problems that have it (summed through ``index``)."""
 
     def one(s, cw, u0):
-        w = jnp.zeros(C.shape[1:], C.dtype).at[index[s]].add(jnp.broadcast_to(cw, index.shape[1:]))
-        res = newton_joint(u0, logN, logD, n, C[s], w, max_iter, beta[s])
+        w = jnp.zeros(c.shape[1:], c.dtype).at[index[s]].add(jnp.broadcast_to(cw, index.shape[1:]))
+        res = newton_joint(u0, logN, logD, n[s], c[s], w, max_iter, beta[s])
         return res.x, res.value, res.converged
 
     return map_rows(one, (study, column_weights, u0s), chunk, mesh)
@@ -148,17 +103,17 @@ class JointStudies:
 
     def width(self, C: np.ndarray) -> int:
         """The longest list of distinct counts of any study in ``C``."""
-        return distinct_counts(C).width
+        return self._distinct(C).width
 
     def prepare(self, C: np.ndarray, width: Optional[int] = None):
-        """The studies' counts ``(S, J, P)`` in the form :meth:`fit` and :meth:`refit` take
-        (:class:`DistinctCounts` at ``width``; processes that split one run pass the
-        same width, so every study runs the same program wherever it runs)."""
-        return np.asarray(C, np.float64), distinct_counts(C, width)
+        """The studies' counts ``(S, J, P)`` in the form :meth:`fit` and :meth:`refit` take:
+        ``(C, DistinctCounts at width)``; processes that split one run pass the same
+        width, so every study runs the same program wherever it runs."""
+        return np.asarray(C, np.float64), self._distinct(C, width)
 
-    def _distinct(self, counts):
-        n = jnp.full(counts[1].values.shape[1:], float(self.design.samples))
-        return n, jnp.asarray(counts[1].values), jnp.asarray(counts[1].beta)
+    def _distinct(self, C, width=None):
+        n, w = np.asarray(self.shared[2]), np.asarray(self.w)
+        return distinct_counts(n, C, w, width)
 
     def fit(self, counts, mesh=None):
         """Every study's fit from :meth:`prepare`'s ``counts``: ``(U, value, converged,
@@ -168,8 +123,8 @@ class JointStudies:
         logN, logD, n = (np.asarray(a) for a in self.shared)
         # the structural start (per-checkpoint Beta fits, VarPro), study by study
         u0s = [starts(seed(self.template, (logN, logD, n, c, np.asarray(self.w), self.scale))) for c in C]
-        U, value, converged = study_fits(jnp.stack(u0s), *self.shared[:2], *self._distinct(counts),
-                                         jnp.asarray(distinct.multiplicity), mesh=mesh)
+        U, value, converged = study_fits(jnp.stack(u0s), *self.shared[:2],
+                                         *(jnp.asarray(a) for a in distinct[:4]), mesh=mesh)
         U = np.asarray(U)
         return U, np.asarray(value) * float(np.sum(self.w)), np.asarray(converged), self.flagged(U)
 
@@ -182,7 +137,8 @@ class JointStudies:
     def refit(self, counts, U, study, column_weights, *, mesh=None, progress=None):
         """Refits of every row (a study's index and its problem weights), each from its
         study's fit: ``(U, value, converged)``."""
-        shared = (*self.shared[:2], *self._distinct(counts), jnp.asarray(counts[1].index))
+        d = counts[1]
+        shared = (*self.shared[:2], *(jnp.asarray(a) for a in (d.beta, d.n, d.c, d.index)))
         refit = lambda rows, u, it, chunk, m: study_refits(u, *shared, *rows, chunk=chunk, max_iter=it, mesh=m)
         return staged_newton(refit, (np.asarray(study), np.asarray(column_weights)), np.asarray(U)[study],
                              quick=QUICK_ITERATIONS, full=MAX_ITERATIONS, kind="heavy", mesh=mesh,

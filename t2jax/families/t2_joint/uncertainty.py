@@ -48,7 +48,9 @@ from t2jax.data.passk_table import as_table, counts_of
 from t2jax.errors import T2JaxError, warn
 from t2jax.families.t2_joint.fit import (
     beta_params,
+    count_loglik,
     counts_arrays,
+    distinct_counts,
     fit_joint,
     joint_derivatives,
     newton_joint,
@@ -56,7 +58,6 @@ from t2jax.families.t2_joint.fit import (
     to_unconstrained,
 )
 from t2jax.fitting.result import FitWarning
-from t2jax.laws.beta import beta_binomial_logpmf
 from t2jax.families.t2_joint.laws import JOINT_PARAMS
 from t2jax.precision import x64
 from t2jax.programs import program
@@ -72,7 +73,8 @@ MAX_ITERATIONS = 200
 
 def joint_model(logN, logD, checkpoint, n, c, multiplicity):
     """numpyro model of the joint T² likelihood on scaled covariates. The counts come as
-    distinct ``(checkpoint, n, c)`` triples with their multiplicities (:func:`distinct_counts`):
+    distinct ``(checkpoint, n, c)`` triples with their multiplicities
+    (:func:`~t2jax.families.t2_joint.fit.distinct_counts`):
     the likelihood is the same, and far cheaper where many problems share a count."""
     import numpyro
     import numpyro.distributions as dist
@@ -88,18 +90,7 @@ def joint_model(logN, logD, checkpoint, n, c, multiplicity):
     u = sites_to_u({"m0": m0, "log_A": log_A, "log_B": log_B, "alpha": alpha, "beta": beta, "theta2": theta2,
                     "c3": c3, "theta4": theta4}, jnp)
     a, b, _ = beta_params(u, logN, logD)
-    log_pmf = beta_binomial_logpmf(a[checkpoint], b[checkpoint], n, c)
-    numpyro.factor("counts", jnp.sum(multiplicity * log_pmf))
-
-
-def distinct_counts(n, c, w):
-    """The observed counts of a checkpoint x problem table as distinct ``(checkpoint, n, c)``
-    triples: ``(checkpoint index, n, c, multiplicity)``, the multiplicity summing ``w``."""
-    rows = np.broadcast_to(np.arange(n.shape[0])[:, None], n.shape)
-    keep = w > 0
-    triples, inverse = np.unique(np.stack([rows[keep], n[keep], c[keep]], 1), axis=0, return_inverse=True)
-    mult = np.bincount(inverse.reshape(-1), weights=w[keep], minlength=len(triples))
-    return triples[:, 0].astype(np.int64), triples[:, 1], triples[:, 2], mult
+    numpyro.factor("counts", jnp.sum(multiplicity * count_loglik(a, b, n, c, checkpoint)))
 
 
 SITES = ("m0", "log_A", "log_B", "alpha", "beta", "theta2", "c3", "theta4")
@@ -147,7 +138,7 @@ def _joint_posterior(counts, point, num_chains, num_warmup, num_samples, seed, r
     u = to_unconstrained(point.params, scale)
     u = np.concatenate([u[:3], np.log(np.clip(np.exp(u[3:5]), 0.011, 1.99)), np.clip(u[5:6], -13.8, 13.8), u[6:]])
     init = u_to_sites(u)
-    args = tuple(jnp.asarray(a) for a in (logN, logD, *distinct_counts(n, c, w)))
+    args = tuple(jnp.asarray(a) for a in (logN, logD, *distinct_counts(n, c, w)[:4]))
     mass = laplace_covariance(u, (logN, logD, n, c, w))
     samples, divergences, seconds = run_nuts(joint_model, {k: jnp.asarray(v) for k, v in init.items()}, args,
                                              num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
@@ -179,13 +170,16 @@ def laplace_covariance(u, arrays) -> np.ndarray:
 
 
 @program(static_argnames=("chunk", "max_iter", "mesh"), storable=lambda mesh=None, **_: mesh is None)
-def joint_refits(u0s, logN, logD, n, c, observed, row_weights, column_weights, chunk: int, max_iter: int = 200,
-                 mesh=None):
+def joint_refits(u0s, logN, logD, beta, n, c, index, observed, row_weights, column_weights, chunk: int,
+                 max_iter: int = 200, mesh=None):
     """Newton from ``u0s`` (a row per resample) on every resample: checkpoint weights
-    ``(R, J)`` times problem weights ``(R, P)``, ``chunk`` resamples at a time."""
+    ``(R, J)`` times problem weights ``(R, P)`` of the observed cells, summed onto the
+    distinct counts (rows ``beta, n, c``; cell ``(j, i)`` at ``index[j, i]``), ``chunk``
+    resamples at a time."""
 
     def one(rw, cw, u0):
-        res = newton_joint(u0, logN, logD, n, c, observed * rw[:, None] * cw[None, :], max_iter)
+        w = jnp.zeros(c.shape, c.dtype).at[index].add(observed * rw[:, None] * cw[None, :])
+        res = newton_joint(u0, logN, logD, n, c, w, max_iter, beta)
         return res.x, res.value, res.converged
 
     return map_rows(one, (row_weights, column_weights, u0s), chunk, mesh)
@@ -215,7 +209,8 @@ def _bootstrap_joint(counts, point, R, seed, resample, mesh, progress):
     rows, cols = (np.ones((R, J)), W) if resample == "problems" else (W, np.ones((R, P)))
     u0 = jnp.asarray(to_unconstrained(point.params, scale))
     start = time.perf_counter()
-    shared = tuple(jnp.asarray(a) for a in (logN, logD, n, c, w))
+    d = distinct_counts(n, c, w)
+    shared = tuple(jnp.asarray(a) for a in (logN, logD, d.beta, d.n, d.c, d.index, w))
     refit = lambda rc, u, it, chunk, m: joint_refits(u, *shared, *rc, chunk=chunk, max_iter=it, mesh=m)
     U, value, converged = staged_newton(refit, (rows, cols), np.broadcast_to(u0, (R, u0.size)),
                                         quick=QUICK_ITERATIONS, full=MAX_ITERATIONS, kind="heavy", mesh=mesh,
