@@ -82,7 +82,7 @@ def test_distinct_counts_give_the_same_likelihood_and_derivatives():
                              shared_difficulty=False)
     logN, logD, n, c, w, scale = counts_arrays(bed.samples)
     d = distinct_counts(n, c, w)
-    assert d.width < c.size and np.all(np.diff(d.beta) >= 0)
+    assert d.width < c.size and np.all(np.diff(d.beta) >= 0) and d.multiplicity[-1] == 0  # padded
     rows = np.indices(c.shape)[0]
     assert np.array_equal(d.c[d.index], c) and np.array_equal(d.n[d.index], n) and np.array_equal(d.beta[d.index], rows)
     np.testing.assert_allclose(d.multiplicity.sum(), w.sum())

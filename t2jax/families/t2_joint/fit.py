@@ -140,7 +140,8 @@ class DistinctCounts(NamedTuple):
 def distinct_counts(n, c, w, width: Optional[int] = None) -> DistinctCounts:
     """:class:`DistinctCounts` of a checkpoint x problem table ``(J, P)`` or a batch of
     tables ``(S, J, P)`` (``n, c, w`` broadcast), padded to ``width`` (default: the
-    longest list)."""
+    longest list rounded up to a sixteenth of its power of two, so tables of one design
+    share a few compiled programs instead of one each)."""
     n, c, w = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (n, c, w)))
     single = c.ndim == 2
     if single:
@@ -154,7 +155,10 @@ def distinct_counts(n, c, w, width: Optional[int] = None) -> DistinctCounts:
     per_checkpoint = rank[..., -1] + 1
     offset = np.cumsum(per_checkpoint, 1) - per_checkpoint
     longest = int(per_checkpoint.sum(1).max()) if S else 1
-    width = longest if width is None else int(width)
+    if width is None:
+        step = 2 ** max(int(np.log2(longest)) - 4, 0)
+        width = -(-longest // step) * step
+    width = int(width)
     if width < longest:
         raise T2JaxError(f"distinct counts need width >= {longest}; got {width}")
     index = np.empty_like(rank)
