@@ -90,7 +90,7 @@ def main():
     print(result.summary(LEVEL))
     print("seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
     cov = result.coverage
-    print(cov[np.isclose(cov.level, LEVEL)][["budget", "quantity", "covered", "studies", "band_lower", "band_upper",
+    print(cov[np.isclose(cov.level, LEVEL)][["budget", "quantity", "method", "covered", "studies", "band_lower", "band_upper",
                                              "median_width", "median_abs_point_error"]].to_string(index=False))
     print(result.uniformity.to_string(index=False))
     if args.sequential:
@@ -100,7 +100,8 @@ def main():
             _, _, intervals = one_study(kernel, s, args.seed, args.resamples)
             rec = result.records
             for b, iv in enumerate(intervals):
-                row = rec[(rec.study == s) & (rec.budget == b) & (rec.quantity == "N") & np.isclose(rec.level, LEVEL)]
+                row = rec[(rec.study == s) & (rec.budget == b) & (rec.quantity == "N") & (rec.method == "percentile")
+                          & np.isclose(rec.level, LEVEL)]
                 gaps.append(np.max(np.abs(np.log(iv / row[["lower", "upper"]].to_numpy()[0]))))
         per = (time.perf_counter() - start) / args.sequential
         print(f"baseline, one study at a time (warm): {per:.1f} s a study, so {per * args.studies:.0f} s for "

@@ -22,8 +22,8 @@ class StudyResult:
       per_study: per study, whether its fit converged or sits at a bound (``fit_flagged``)
         and how many of its refits failed (their draws are left out of its intervals; a
         study with none left has no interval and is counted as unscored, see ``failures``).
-      records: per (study, budget, quantity, level): interval, truth, point, covered,
-        width, point error.
+      records: per (study, budget, quantity, interval method, level): interval, truth,
+        point, covered, width, point error (methods: percentile and bias-corrected).
       ranks: per study, the normalised rank of each truth among its draws (parameters and
         ``N*[b]``, ``accuracy*[b]`` at budget b).
       seconds: wall time per stage (simulate, fit, refit, allocate_and_score, total).
@@ -49,7 +49,7 @@ class StudyResult:
 
     @property
     def coverage(self) -> pd.DataFrame:
-        """Empirical coverage per (budget, quantity, level) with its binomial band."""
+        """Empirical coverage per (budget, quantity, interval method, level) with its binomial band."""
         return coverage_table(self.records)
 
     @property
@@ -90,10 +90,12 @@ class StudyResult:
         lines = [f"{self.law}: {self.n_studies} studies x {self.n_resamples} problem resamples "
                  f"({self.processes} process(es) x {self.devices} device(s)), {self.seconds['total']:.1f} s"]
         for b, (ct, ci) in enumerate(self.design.budgets):
-            rows = cov[(cov.budget == b) & np.isclose(cov.level, level)].set_index("quantity")
-            cells = [f"{q} {r.covered}/{r.studies}" + ("" if r.within_band else " (outside band)")
-                     for q, r in rows.reindex(QUANTITIES).dropna(subset=["studies"]).iterrows()]
-            lines.append(f"  C_train {ct:.3g}, C_inf {ci:.3g}: {int(level * 100)}% intervals cover " + ", ".join(cells))
+            for method in cov["method"].unique():
+                rows = cov[(cov.budget == b) & (cov.method == method) & np.isclose(cov.level, level)]
+                cells = [f"{q} {r.covered}/{r.studies}" + ("" if r.within_band else " (outside band)")
+                         for q, r in rows.set_index("quantity").reindex(QUANTITIES).dropna(subset=["studies"]).iterrows()]
+                lines.append(f"  C_train {ct:.3g}, C_inf {ci:.3g}: {int(level * 100)}% {method} intervals cover "
+                             + ", ".join(cells))
         f = self.failures
         lines.append(f"  fits not converged {f['fits_not_converged']}, at a bound {f['fits_flagged_at_bound']}; "
                      f"refits failed {f['refits_failed']} of {f['refits']}"

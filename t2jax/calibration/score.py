@@ -16,20 +16,36 @@ draws around the diagonal.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 QUANTITIES = ("N", "D", "k", "accuracy")  #: allocation quantities scored at every budget
+#: interval methods scored: the percentile bootstrap and its bias-corrected form (Efron's
+#: BC: the percentiles moved by the point estimate's rank among the draws)
+INTERVALS = ("percentile", "bias-corrected")
 BAND_LEVEL = 0.95  #: the binomial and ECDF bands' level
 MONTE_CARLO = 4000  #: uniform samples for the ECDF band and the uniformity p-value
 
 
-def interval(draws: np.ndarray, level: float):
-    """Central percentile interval of ``draws`` (NaN where there are none)."""
+def interval(draws: np.ndarray, level: float, point: float = None):
+    r"""Central percentile interval of ``draws`` (NaN where there are none); with the
+    ``point`` estimate, Efron's bias-corrected (BC) percentile interval: with
+    :math:`z_0 = \Phi^{-1}(r)`, ``r`` the point's normalised rank among the draws (kept
+    half a draw inside (0, 1)), the draws' quantiles at :math:`\Phi(2 z_0 \pm z_{(1+level)/2})`.
+    Where the draws sit to one side of the point (a biased bootstrap distribution), the
+    interval moves back towards it."""
     if draws.size == 0:
         return np.nan, np.nan
-    return tuple(np.quantile(draws, [(1 - level) / 2, (1 + level) / 2]))
+    probs = [(1 - level) / 2, (1 + level) / 2]
+    if point is not None:
+        if not np.isfinite(point):
+            return np.nan, np.nan
+        half = 0.5 / draws.size
+        z0, unit = NormalDist().inv_cdf(min(max(normalised_rank(draws, point), half), 1 - half)), NormalDist()
+        probs = [unit.cdf(2 * z0 + unit.inv_cdf(p)) for p in probs]
+    return tuple(np.quantile(draws, probs))
 
 
 def normalised_rank(draws: np.ndarray, truth: float) -> float:
@@ -38,21 +54,23 @@ def normalised_rank(draws: np.ndarray, truth: float) -> float:
     return float((np.sum(draws < truth) + 0.5 * np.sum(draws == truth)) / draws.size)
 
 
-def study_rows(values: dict, truths: dict, points: dict, budgets, levels) -> list:
-    """One row per (budget, quantity, level) of one study: the interval, whether it covers
-    the truth, its width (upper/lower; for accuracy upper - lower) and the point's error
-    (log ratio; for accuracy the difference). ``values[(b, q)]`` are the usable draws."""
+def study_rows(values: dict, truths: dict, points: dict, budgets, levels, methods=INTERVALS) -> list:
+    """One row per (budget, quantity, interval method, level) of one study: the interval,
+    whether it covers the truth, its width (upper/lower; for accuracy upper - lower) and
+    the point's error (log ratio; for accuracy the difference). ``values[(b, q)]`` are
+    the usable draws."""
     rows = []
     for b, (ct, ci) in enumerate(budgets):
         for q in QUANTITIES:
             draws, t, p = values[(b, q)], truths[(b, q)], points[(b, q)]
             error = p - t if q == "accuracy" else math.log(p / t) if p > 0 and t > 0 else np.nan
-            for level in levels:
-                lo, hi = interval(draws, level)
-                width = hi - lo if q == "accuracy" else hi / lo if lo > 0 else np.nan
-                rows.append({"budget": b, "C_train": ct, "C_inf": ci, "quantity": q, "level": level,
-                             "lower": lo, "upper": hi, "truth": t, "point": p, "covered": bool(lo <= t <= hi),
-                             "width": width, "point_error": error})
+            for method in methods:
+                for level in levels:
+                    lo, hi = interval(draws, level, p if method == "bias-corrected" else None)
+                    width = hi - lo if q == "accuracy" else hi / lo if lo > 0 else np.nan
+                    rows.append({"budget": b, "C_train": ct, "C_inf": ci, "quantity": q, "method": method,
+                                 "level": level, "lower": lo, "upper": hi, "truth": t, "point": p,
+                                 "covered": bool(lo <= t <= hi), "width": width, "point_error": error})
     return rows
 
 
@@ -69,20 +87,23 @@ def binomial_band(n: int, p: float, level: float = BAND_LEVEL):
 
 
 def coverage_table(records: pd.DataFrame) -> pd.DataFrame:
-    """Per (budget, quantity, level): studies scored, covered, the empirical coverage, its
+    """Per (budget, quantity, interval method, level): studies scored, covered, the empirical coverage, its
     binomial band under exact calibration, median width and median |point error|.
     ``unscored`` counts the studies left out of that cell, and why never silently: a study
     with no usable draw (every refit failed) has no interval, and a truth the allocation
     could not place has nothing to cover."""
     out = []
-    for (b, q, level), g in records.groupby(["budget", "quantity", "level"], sort=True):
+    if "method" not in records:
+        records = records.assign(method=INTERVALS[0])
+    for (b, q, method, level), g in records.groupby(["budget", "quantity", "method", "level"], sort=True):
         scored = np.isfinite(g["lower"]) & np.isfinite(g["upper"]) & np.isfinite(g["truth"])
         unscored = int((~scored).sum())
         g = g[scored]
         n = len(g)
         lo, hi = binomial_band(n, level) if n else (np.nan, np.nan)
         out.append({"budget": int(b), "C_train": float(g["C_train"].iloc[0]) if n else np.nan,
-                    "C_inf": float(g["C_inf"].iloc[0]) if n else np.nan, "quantity": q, "level": float(level),
+                    "C_inf": float(g["C_inf"].iloc[0]) if n else np.nan, "quantity": q, "method": method,
+                    "level": float(level),
                     "studies": n, "unscored": unscored, "covered": int(g["covered"].sum()), "coverage": g["covered"].mean() if n else np.nan,
                     "band_lower": lo, "band_upper": hi, "within_band": bool(n and lo <= g["covered"].mean() <= hi),
                     "median_width": float(np.median(g["width"])) if n else np.nan,

@@ -171,7 +171,8 @@ def frontier(table: pd.DataFrame, band: pd.DataFrame | None = None, level: float
 
 def calibration(result) -> plt.Figure:
     """A :class:`~t2jax.calibration.StudyResult`: empirical against nominal coverage of each
-    allocation quantity at every budget, with the 95% binomial band of exact calibration
+    allocation quantity at every budget (percentile intervals, o; bias-corrected, x, lighter),
+    with the 95% binomial band of exact calibration
     (left); the ECDF of each truth's rank among its study's draws minus the diagonal, with
     the simultaneous 95% band of uniform ranks (right)."""
     from t2jax.calibration.score import QUANTITIES
@@ -183,9 +184,12 @@ def calibration(result) -> plt.Figure:
     ax.fill_between(levels, first.groupby("level")["band_lower"].first(), first.groupby("level")["band_upper"].first(),
                     color="0.85", label="95% binomial band")
     ax.plot([0, 1], [0, 1], "k:", lw=1)
-    for (b, q), g in cov.groupby(["budget", "quantity"]):
-        ax.plot(g["level"], g["coverage"], marker="o", ms=3, ls="-" if b == 0 else "--",
-                color=f"C{QUANTITIES.index(q)}", label=f"{q}* (budget {b})")
+    methods = list(cov["method"].unique())
+    for (b, q, m), g in cov.groupby(["budget", "quantity", "method"], sort=False):
+        first_method = m == methods[0]
+        ax.plot(g["level"], g["coverage"], marker="o" if first_method else "x", ms=3, ls="-" if b == 0 else "--",
+                lw=1.2 if first_method else 0.7, alpha=1.0 if first_method else 0.6,
+                color=f"C{QUANTITIES.index(q)}", label=f"{q}* (budget {b}{'' if first_method else ', ' + m})")
     ax.set(xlabel="nominal level", ylabel="empirical coverage", xlim=(0, 1), ylim=(0, 1.02),
            title=f"{result.law}: {result.n_studies} studies x {result.n_resamples} resamples")
     ax.legend(fontsize=7, ncol=2)

@@ -52,7 +52,7 @@ def test_batched_fits_and_refits_equal_the_one_study_path(small_study):
                                seed=int(study_seed(4, 1, 1).integers(2**31)))
     truth_alloc = t2jax.allocate(t2jax.FitResult("truth", "t2-joint", kernel.truth, 0.0, 1, True), *design.budgets[0])
     rec = small_study.records
-    row = rec[(rec.study == 1) & (rec.quantity == "N") & np.isclose(rec.level, 0.9)].iloc[0]
+    row = rec[(rec.study == 1) & (rec.quantity == "N") & (rec.method == "percentile") & np.isclose(rec.level, 0.9)].iloc[0]
     # draws are allocated on a 512-point grid plus zoom, a fit on 4,096 points: ~1e-8 apart;
     # the fits and refits agree to Newton's tolerance on a flat valley (the public fit orders
     # its checkpoints its own way, so rounding differs)
@@ -71,11 +71,11 @@ def test_same_seed_same_numbers_and_strict_json(small_study, tmp_path):
     text = small_study.to_json(tmp_path / "c.json")
     data = json.loads(text)  # strict JSON: json.dumps(allow_nan=False) would have refused NaN
     assert data["failures"]["studies"] == 3 and data["failures"]["refits"] == 18
-    assert len(data["records"]) == 3 * 4 * len(t2jax.calibration.LEVELS)
+    assert len(data["records"]) == 3 * 4 * 2 * len(t2jax.calibration.LEVELS)  # 2 interval methods
     cov = small_study.coverage
     assert set(cov["quantity"]) == {"N", "D", "k", "accuracy"} and (cov["studies"] == 3).all()
     fig = t2jax.plot.calibration(small_study)
-    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 1 + 4  # diagonal + a line per quantity
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 1 + 4 * 2  # diagonal + a line per quantity and method
 
 
 def test_coverage_counts_and_bands():
@@ -93,6 +93,25 @@ def test_coverage_counts_and_bands():
     lo, hi = binomial_band(100, 0.9)
     assert 0.83 <= lo <= 0.85 and 0.95 <= hi <= 0.96  # Binomial(100, 0.9): 2.5% and 97.5% quantiles 84, 95
     assert normalised_rank(np.arange(10.0), 4.5) == 0.5 and normalised_rank(np.arange(10.0), 4.0) == 0.45
+
+
+def test_bias_corrected_interval_moves_towards_the_point():
+    """BC percentiles: a point at the draws' median gives the percentile interval; a point
+    below most draws moves both ends down, by the normal-quantile rule."""
+    from statistics import NormalDist
+
+    from t2jax.calibration.score import interval
+
+    draws = np.random.default_rng(1).normal(size=20001)
+    np.testing.assert_allclose(interval(draws, 0.9, np.median(draws)), interval(draws, 0.9), atol=1e-3)
+    lo, hi = interval(draws, 0.9, -0.5)  # the point's rank about 0.31: z0 about -0.5
+    u = NormalDist()
+    z0 = u.inv_cdf(np.mean(draws < -0.5))
+    assert abs(z0 + 0.5) < 0.02
+    want = np.quantile(draws, [u.cdf(2 * z0 - 1.6448536), u.cdf(2 * z0 + 1.6448536)])
+    np.testing.assert_allclose([lo, hi], want, atol=1e-6)
+    assert lo < interval(draws, 0.9)[0] and hi < interval(draws, 0.9)[1]
+    assert np.isnan(interval(draws, 0.9, np.nan)[0]) and np.isnan(interval(np.zeros(0), 0.9, 1.0)[0])
 
 
 def test_uniformity_accepts_uniform_ranks_and_flags_skewed_ones():
@@ -133,7 +152,7 @@ def test_a_study_without_usable_draws_is_counted(small_study):
     records.loc[records.study == 1, ["lower", "upper"]] = np.nan
     broken = dataclasses.replace(small_study, per_study=per_study, records=records)
     f = broken.failures
-    assert f["studies_without_draws"] == 1 and f["cells_unscored"] == 4 * len(small_study.levels)
+    assert f["studies_without_draws"] == 1 and f["cells_unscored"] == 4 * 2 * len(small_study.levels)
     assert (broken.coverage["studies"] == 2).all() and "1 studies without a usable draw" in broken.summary()
     assert small_study.failures["cells_unscored"] == 0
 
