@@ -69,7 +69,9 @@ class Family:
 
     def studies(self, law):
         """The family's kernel for batched simulated studies (:mod:`t2jax.calibration`): a
-        class built from a :class:`~t2jax.data.design.Design`, with ``simulate``, ``fit``,
+        class built from a :class:`~t2jax.data.design.Design`, with ``simulate`` (one
+        study's counts), ``width`` and ``prepare`` (a batch of counts in the form ``fit``
+        and ``refit`` take, padded to a width every process of a run shares), ``fit``,
         ``refit``, ``table``, ``default_design`` and a default ``truth``."""
         raise T2JaxError(f"law '{law.name}' (family {self.name}) has no batched simulated studies yet "
                          f"(t2jax.study runs t2-joint)")
