@@ -95,7 +95,8 @@ def _study(law, kernel, draw, S, R, levels, seed, mesh, progress):
         C = kernel.prepare(C, global_max(kernel.width(C)))
         seconds["simulate"] = _lap(start)
         steps.next("fit")
-        U, value, converged, flagged = kernel.fit(C, mesh)
+        empty = (np.zeros((0, len(kernel.params))), np.zeros(0), np.zeros(0, bool), np.zeros(0, bool))
+        U, value, converged, flagged = kernel.fit(C, mesh) if mine.size else empty  # more processes than studies
         seconds["fit"] = _lap(start, seconds)
         steps.next("refit")
         W = np.concatenate([point_weights(int(study_seed(seed, s, 1).integers(2**31)), kernel.design.problems, R)
@@ -118,6 +119,8 @@ def _study(law, kernel, draw, S, R, levels, seed, mesh, progress):
 
 def _score(law, kernel, truths, U, Ud, ok, mine, R, levels):
     """Allocate the truths, the point fits and every usable draw at each budget; score."""
+    if mine.size == 0:
+        return pd.DataFrame(), pd.DataFrame()
     tables = {"truth": truths, "point": kernel.table(U), "draws": kernel.table(Ud[ok])}
     study_of = np.repeat(np.arange(mine.size), R)[ok]
     values, t_alloc, p_alloc = {}, {}, {}
