@@ -16,7 +16,12 @@ one at a time, with the ranks of the truth among the posterior draws and their
 uniformity (the posterior has no batched path yet).
 
     python benchmarks/bench_joint_calibration.py [--studies 100] [--resamples 100] [--sequential 3]
-                                                 [--posterior 0] [--out FILE] [--figure FILE]
+                                                 [--posterior 0] [--truth model|logit-normal|shared-beta|two-bumps]
+                                                 [--out FILE] [--figure FILE]
+
+``--truth``: studies drawn from a model outside the joint law's family, whose problems
+keep their difficulty at every checkpoint (``benchmarks/truths.py``); intervals are
+scored against that model's own optimum.
 """
 
 from __future__ import annotations
@@ -34,14 +39,18 @@ import t2jax
 from t2jax.calibration.run import study_seed
 from t2jax.calibration.score import normalised_rank, uniformity
 from t2jax.families.t2_joint.study import JointStudies
+from truths import LogitNormal, SharedBeta, TwoBumps
+
+TRUTHS = {"logit-normal": LogitNormal, "shared-beta": SharedBeta, "two-bumps": TwoBumps}
 
 LEVEL = 0.9
 
 
-def one_study(kernel, s, seed, resamples):
+def one_study(kernel, s, seed, resamples, truth=None):
     """Study ``s`` through the public API, one study at a time: its 90% N* intervals per budget."""
     design = kernel.design
-    counts = kernel.simulate(kernel.truth, study_seed(seed, s, 0))
+    rng = study_seed(seed, s, 0)
+    counts = truth.simulate(design, rng) if truth is not None else kernel.simulate(kernel.truth, rng)
     samples = t2jax.Samples(design.N, design.D, np.full_like(counts, design.samples), counts,
                             np.array([f"c{j}" for j in range(design.N.size)]), np.arange(design.problems))
     point = t2jax.fit(samples, law="t2-joint")
@@ -79,13 +88,20 @@ def main():
     ap.add_argument("--sequential", type=int, default=3, help="studies also run one at a time (the baseline)")
     ap.add_argument("--posterior", type=int, default=0, help="studies whose NUTS posterior is ranked")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--truth", choices=["model"] + sorted(TRUTHS), default="model",
+                    help="simulate from the joint model itself, or from a truth whose problems keep their "
+                         "difficulty (benchmarks/truths.py; outside the joint model's family)")
     ap.add_argument("--out", help="write the study as strict JSON")
     ap.add_argument("--figure", help="write the coverage and rank figure (PNG)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     kernel = JointStudies(JointStudies.default_design())
+    truth = TRUTHS[args.truth]() if args.truth != "model" else None
+    if truth is not None and args.posterior:
+        ap.error("--posterior ranks the joint model's own parameters: use it with --truth model")
     start = time.perf_counter()
-    result = t2jax.study("t2-joint", n_studies=args.studies, n_resamples=args.resamples, seed=args.seed)
+    result = t2jax.study("t2-joint", truth=truth, n_studies=args.studies, n_resamples=args.resamples,
+                         seed=args.seed)
     batch = time.perf_counter() - start
     print(result.summary(LEVEL))
     print("seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
@@ -94,10 +110,10 @@ def main():
                                              "median_width", "median_abs_point_error"]].to_string(index=False))
     print(result.uniformity.to_string(index=False))
     if args.sequential:
-        one_study(kernel, 0, args.seed, args.resamples)  # compile outside the timing, as the batch's first call did not
+        one_study(kernel, 0, args.seed, args.resamples, truth)  # compile outside the timing, as the batch's first call did not
         start, gaps = time.perf_counter(), []
         for s in range(args.sequential):
-            _, _, intervals = one_study(kernel, s, args.seed, args.resamples)
+            _, _, intervals = one_study(kernel, s, args.seed, args.resamples, truth)
             rec = result.records
             for b, iv in enumerate(intervals):
                 row = rec[(rec.study == s) & (rec.budget == b) & (rec.quantity == "N") & (rec.method == "percentile")

@@ -41,6 +41,17 @@ class SharedTruth:
         per = np.asarray(k)[..., None] * self.log_fail(z, self.nodes)
         return special.logsumexp(per, axis=-1) - np.log(self.nodes.size)
 
+    def simulate(self, design, rng) -> np.ndarray:
+        """Counts at a :class:`t2jax.Design` (the same problems at every checkpoint), for
+        :func:`t2jax.study` as a truth outside the fitted law's family."""
+        d = self.draw(rng, design.problems)
+        return rng.binomial(design.samples, self.success(self.ability(design.N, design.D)[:, None], d[None, :]))
+
+    def allocation(self, ct, ci) -> dict:
+        """The true optimum at ``(ct, ci)``: N, D, k and accuracy (for :func:`t2jax.study`)."""
+        N, lm = self.optimum(ct, ci)
+        return {"N": N, "D": ct / (6.0 * N), "k": ci / (2.0 * N), "accuracy": -np.expm1(lm)}
+
     def optimum(self, ct, ci):
         """``(N*, log miss*)`` of the T² problem 6ND = C_train, 2Nk = C_inf."""
         N = np.geomspace(1e5, ci / 2.0, 40000)

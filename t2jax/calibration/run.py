@@ -27,6 +27,7 @@ import pandas as pd
 
 from t2jax.allocation import allocation_draws
 from t2jax.calibration.gather import gather_rows, global_max, my_share
+from t2jax.calibration.truth import as_truth
 from t2jax.calibration.result import StudyResult
 from t2jax.calibration.score import QUANTITIES, normalised_rank, study_rows
 from t2jax.data.design import Design
@@ -46,7 +47,7 @@ def study_seed(seed: int, s: int, stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, s, stream])
 
 
-def study(law="t2-joint", truth: Union[dict, Callable, None] = None, design: Optional[Design] = None,
+def study(law="t2-joint", truth: Union[dict, Callable, object, None] = None, design: Optional[Design] = None,
           n_studies: int = 100, *, n_resamples: int = 100, levels=LEVELS, seed: int = 0, devices=None,
           progress=None) -> StudyResult:
     """Simulate ``n_studies`` studies from ``truth``, bootstrap each (problems resampled,
@@ -56,6 +57,9 @@ def study(law="t2-joint", truth: Union[dict, Callable, None] = None, design: Opt
       law: a registered law whose family has a study kernel (``t2-joint``).
       truth: the true parameters (a dict), or a callable ``rng -> dict`` drawing one truth
         per study (simulation-based calibration); default: the family kernel's ``truth``.
+        Or a model outside the law's family: an object with ``simulate(design, rng)`` and
+        ``allocation(C_train, C_inf)`` (:mod:`t2jax.calibration.truth`); its optimum is
+        the scored truth, and only N* and accuracy* are ranked.
       design: checkpoints, problems, samples per problem and budget pairs; default: the
         kernel's ``default_design()``.
       levels: nominal levels of the percentile intervals scored.
@@ -72,16 +76,13 @@ def study(law="t2-joint", truth: Union[dict, Callable, None] = None, design: Opt
     levels = tuple(float(v) for v in levels)
     if not levels or not all(0 < v < 1 for v in levels):
         raise T2JaxError(f"levels must be numbers in (0, 1); got {levels!r}")
-    design = design or kernel_cls.default_design()
-    draw = truth if callable(truth) else (lambda rng, t=dict(truth or kernel_cls.truth): t)
-    missing = [p for p in law.params if p not in draw(np.random.default_rng(0))]
-    if missing:
-        raise T2JaxError(f"truth lacks {', '.join(missing)} (law '{law.name}' has {', '.join(law.params)})")
-    return _study(law, kernel_cls(design), draw, S, R, levels, seed, batch_mesh(devices), progress)
+    kernel = kernel_cls(design or kernel_cls.default_design())
+    truth = as_truth(truth, law, kernel)
+    return _study(law, kernel, truth, S, R, levels, seed, batch_mesh(devices), progress)
 
 
 @x64
-def _study(law, kernel, draw, S, R, levels, seed, mesh, progress):
+def _study(law, kernel, truth, S, R, levels, seed, mesh, progress):
     seconds, start = {}, time.perf_counter()
     mine = my_share(S)
     with showing(progress), Steps(4, f"{law.name} studies", even=False) as steps:
@@ -89,8 +90,8 @@ def _study(law, kernel, draw, S, R, levels, seed, mesh, progress):
         truths, counts = [], []
         for s in mine:
             rng = study_seed(seed, s, 0)
-            truths.append(draw(rng))
-            counts.append(kernel.simulate(truths[-1], rng))
+            truths.append(truth.draw(rng))
+            counts.append(truth.simulate(truths[-1], rng))
         C = np.stack(counts) if counts else np.zeros((0, kernel.design.checkpoints, kernel.design.problems))
         C = kernel.prepare(C, global_max(kernel.width(C)))
         seconds["simulate"] = _lap(start)
@@ -106,28 +107,30 @@ def _study(law, kernel, draw, S, R, levels, seed, mesh, progress):
         ok = np.asarray(ok) & np.all(np.isfinite(Ud), axis=1)
         seconds["refit"] = _lap(start, seconds)
         steps.next("allocate")
-        records, ranks = _score(law, kernel, pd.DataFrame(truths), U, Ud, ok, mine, R, levels)
+        records, ranks = _score(law, kernel, truth, pd.DataFrame(truths), U, Ud, ok, mine, R, levels)
         seconds["allocate_and_score"] = _lap(start, seconds)
     per_study = pd.DataFrame({"study": mine, "fit_converged": np.asarray(converged, bool),
                               "fit_flagged": np.asarray(flagged, bool), "failed_refits": R - ok.reshape(-1, R).sum(1)})
     records, ranks, per_study = gather_rows(records, ranks, per_study)
     seconds["total"] = time.perf_counter() - start
-    return StudyResult(law.name, kernel.design, pd.DataFrame([draw(study_seed(seed, s, 0)) for s in range(S)]),
+    return StudyResult(law.name, kernel.design, pd.DataFrame([truth.draw(study_seed(seed, s, 0)) for s in range(S)]),
                        R, levels, seed, per_study, records, ranks, seconds, jax.process_count(),
                        len(mesh.devices.flat) if mesh is not None else 1)
 
 
-def _score(law, kernel, truths, U, Ud, ok, mine, R, levels):
-    """Allocate the truths, the point fits and every usable draw at each budget; score."""
+def _score(law, kernel, truth, truths, U, Ud, ok, mine, R, levels):
+    """Allocate the point fits and every usable draw at each budget, take the truth's
+    optimum, and score."""
     if mine.size == 0:
         return pd.DataFrame(), pd.DataFrame()
-    tables = {"truth": truths, "point": kernel.table(U), "draws": kernel.table(Ud[ok])}
+    tables = {"point": kernel.table(U), "draws": kernel.table(Ud[ok])}
     study_of = np.repeat(np.arange(mine.size), R)[ok]
     values, t_alloc, p_alloc = {}, {}, {}
     for b, (ct, ci) in enumerate(kernel.design.budgets):
         alloc = {k: allocation_draws(v, law, ct, ci) if len(v) else None for k, v in tables.items()}
+        optima = truth.optima(truths, ct, ci)
         for q in QUANTITIES:
-            t_alloc[(b, q)], p_alloc[(b, q)] = alloc["truth"][q].to_numpy(), alloc["point"][q].to_numpy()
+            t_alloc[(b, q)], p_alloc[(b, q)] = optima[q], alloc["point"][q].to_numpy()
             values[(b, q)] = alloc["draws"][q].to_numpy() if alloc["draws"] is not None else np.zeros(0)
     records, ranks = [], []
     for i, s in enumerate(mine):
@@ -135,7 +138,7 @@ def _score(law, kernel, truths, U, Ud, ok, mine, R, levels):
         rows = study_rows({k: v[own] for k, v in values.items()}, {k: v[i] for k, v in t_alloc.items()},
                           {k: v[i] for k, v in p_alloc.items()}, kernel.design.budgets, levels)
         records += [r | {"study": int(s)} for r in rows]
-        rank = {p: normalised_rank(tables["draws"][p].to_numpy()[own], truths[p].iloc[i]) for p in kernel.params}
+        rank = {p: normalised_rank(tables["draws"][p].to_numpy()[own], truths[p].iloc[i]) for p in truth.params}
         rank |= {f"{q}*[{b}]": normalised_rank(values[(b, q)][own], t_alloc[(b, q)][i])
                  for b in range(len(kernel.design.budgets)) for q in ("N", "accuracy")}
         ranks.append(rank | {"study": int(s)})

@@ -221,3 +221,72 @@ def test_truths_drawn_per_study_are_scored_against_their_own_optimum():
         own = t2jax.allocate(t2jax.FitResult("truth", "t2-joint", out.truths.iloc[s].to_dict(), 0.0, 1, True),
                              *SMALL["budgets"][0])
         np.testing.assert_allclose(rec[rec.study == s]["truth"].iloc[0], own.N, rtol=1e-7)
+
+
+class LogitNormalTruth:
+    """Outside every Beta law's family: each problem keeps a logit-normal difficulty at
+    every checkpoint; ability from a Chinchilla loss (the benchmarks' shared truths)."""
+
+    name = "logit-normal"
+
+    def __init__(self):
+        from statistics import NormalDist
+
+        self.nodes = 0.5 + 1.5 * np.array([NormalDist().inv_cdf((i + 0.5) / 400) for i in range(400)])
+
+    def ability(self, N, D):
+        return 2.0 * (3.5 - (1.8 + 400.0 * np.asarray(N) ** -0.34 + 1300.0 * np.asarray(D) ** -0.28))
+
+    def simulate(self, design, rng):
+        d = rng.normal(0.5, 1.5, design.problems)
+        p = 1.0 / (1.0 + np.exp(d[None, :] - self.ability(design.N, design.D)[:, None]))
+        return rng.binomial(design.samples, p)
+
+    def allocation(self, ct, ci):
+        N = np.geomspace(1e5, ci / 2.0, 4000)
+        z = self.ability(N, ct / (6.0 * N))[:, None]
+        per = (ci / (2.0 * N))[:, None] * -np.logaddexp(0.0, z - self.nodes[None, :])  # k log(1 - p)
+        top = per.max(1, keepdims=True)
+        log_miss = (top + np.log(np.mean(np.exp(per - top), 1, keepdims=True)))[:, 0]
+        i = int(np.argmin(log_miss))
+        return {"N": N[i], "D": ct / (6.0 * N[i]), "k": ci / (2.0 * N[i]), "accuracy": -np.expm1(log_miss[i])}
+
+
+def test_a_truth_outside_the_family_is_scored_against_its_own_optimum():
+    truth = LogitNormalTruth()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = t2jax.study("t2-joint", truth=truth, design=small_design(), n_studies=2, n_resamples=4, seed=3,
+                             progress=False)
+    best = truth.allocation(*small_design().budgets[0])
+    rec = result.records
+    for q in ("N", "D", "k", "accuracy"):
+        np.testing.assert_allclose(rec.loc[rec.quantity == q, "truth"], best[q], rtol=1e-12)
+    assert list(result.truths["truth"]) == ["logit-normal"] * 2
+    assert set(result.ranks.columns) == {"study", "N*[0]", "accuracy*[0]"}  # no law parameters to rank
+    cov = result.coverage
+    assert ((cov["studies"] + cov["unscored"]) == 2).all()
+
+
+def test_an_outside_truth_is_checked():
+    class NoAllocation:
+        def simulate(self, design, rng):
+            return np.zeros((design.checkpoints, design.problems))
+
+    with pytest.raises(t2jax.T2JaxError, match="'allocation' method"):
+        t2jax.study("t2-joint", truth=NoAllocation(), design=small_design(), n_studies=1, n_resamples=2)
+
+    class Wrong(LogitNormalTruth):
+        def __init__(self, counts):
+            super().__init__()
+            self.counts = counts
+
+        def simulate(self, design, rng):
+            return self.counts(design)
+
+    design = small_design()
+    with pytest.raises(t2jax.T2JaxError, match=r"shape \(3, 40\)"):
+        t2jax.study("t2-joint", truth=Wrong(lambda d: np.zeros((3, 40))), design=design, n_studies=1, n_resamples=2)
+    over = lambda d: np.where(np.arange(d.problems) == 7, d.samples + 1, 0) * np.ones((d.checkpoints, 1))
+    with pytest.raises(t2jax.T2JaxError, match="checkpoint 0, problem 7"):
+        t2jax.study("t2-joint", truth=Wrong(over), design=design, n_studies=1, n_resamples=2)
