@@ -1,6 +1,6 @@
 """What a simulated study is drawn from, and the optimum its intervals are scored against.
 
-Two kinds of truth, one interface (:class:`Truth`: ``draw``, ``simulate``, ``optima``):
+Two kinds of truth, one interface (``draw``, ``simulate``, ``optima``):
 
 * the law's own family (:class:`FamilyTruth`): a parameter set, or a callable
   ``rng -> dict`` drawing one per study (simulation-based calibration); the family's
@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 
 from t2jax.allocation import allocation_draws
+from t2jax.calibration.score import QUANTITIES
 from t2jax.errors import T2JaxError
-
-ALLOCATION = ("N", "D", "k", "accuracy")
 
 
 class FamilyTruth:
@@ -43,7 +42,7 @@ class FamilyTruth:
     def optima(self, truths: pd.DataFrame, ct: float, ci: float) -> dict:
         """Per study, the true optimum's N, D, k and accuracy at ``(ct, ci)``."""
         alloc = allocation_draws(truths, self.law, ct, ci)
-        return {q: alloc[q].to_numpy() for q in ALLOCATION}
+        return {q: alloc[q].to_numpy() for q in QUANTITIES}
 
 
 class OutsideTruth:
@@ -79,10 +78,10 @@ class OutsideTruth:
     def optima(self, truths: pd.DataFrame, ct: float, ci: float) -> dict:
         if (ct, ci) not in self._optima:
             best = self.model.allocation(ct, ci)
-            missing = [q for q in ALLOCATION if q not in best]
+            missing = [q for q in QUANTITIES if q not in best]
             if missing:
                 raise T2JaxError(f"truth '{self.name}': allocation() lacks {', '.join(missing)}")
-            self._optima[(ct, ci)] = {q: float(best[q]) for q in ALLOCATION}
+            self._optima[(ct, ci)] = {q: float(best[q]) for q in QUANTITIES}
         return {q: np.full(len(truths), v) for q, v in self._optima[(ct, ci)].items()}
 
 
