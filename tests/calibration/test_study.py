@@ -287,6 +287,12 @@ def test_an_outside_truth_is_checked():
     design = small_design()
     with pytest.raises(t2jax.T2JaxError, match=r"shape \(3, 40\)"):
         t2jax.study("t2-joint", truth=Wrong(lambda d: np.zeros((3, 40))), design=design, n_studies=1, n_resamples=2)
+    class NoAccuracy(LogitNormalTruth):
+        def allocation(self, ct, ci):
+            return {k: v for k, v in super().allocation(ct, ci).items() if k != "accuracy"}
+
+    with pytest.raises(t2jax.T2JaxError, match=r"allocation\(\) lacks accuracy"):
+        t2jax.study("t2-joint", truth=NoAccuracy(), design=design, n_studies=1, n_resamples=2, progress=False)
     over = lambda d: np.where(np.arange(d.problems) == 7, d.samples + 1, 0) * np.ones((d.checkpoints, 1))
     with pytest.raises(t2jax.T2JaxError, match="checkpoint 0, problem 7"):
         t2jax.study("t2-joint", truth=Wrong(over), design=design, n_studies=1, n_resamples=2)
