@@ -3,6 +3,7 @@ posterior draw in one vmapped program, and its intervals and frontier band."""
 
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 import jax
@@ -28,6 +29,14 @@ DRAW_GRID = 512  #: first-grid points per draw in the paper's form
 DRAW_CHUNK = 16
 
 
+@functools.partial(jax.jit, static_argnums=(0, 2, 5, 6))
+def map_draws(solver, p, law: str, C_train, budget, integer_k: bool, n_grid: int):
+    """``solver(q, law, C_train, budget, integer_k, n_grid)`` for every draw ``q`` of the
+    parameter arrays ``p``, :data:`DRAW_CHUNK` draws at a time, as one compiled program
+    (the same solver, law and shapes reuse it)."""
+    return jax.lax.map(lambda q: solver(q, law, C_train, budget, integer_k, n_grid), p, batch_size=DRAW_CHUNK)
+
+
 @x64
 def allocation_draws(draws: pd.DataFrame, law, train_flops: float, inference_flops: Optional[float] = None, *,
                      tokens_per_sample: Optional[float] = None, queries: Optional[float] = None,
@@ -45,13 +54,13 @@ def allocation_draws(draws: pd.DataFrame, law, train_flops: float, inference_flo
     p = param_arrays(draws, parameter_columns(draws))
     if tokens_per_sample is None and queries is None:
         C_inf = check_scalar_budget("inference_flops", inference_flops)
-        solve = lambda q: paper_optimum(q, law.name, C_train, C_inf, integer_k, check_grid(n_grid or DRAW_GRID))
+        solver, budget, grid = paper_optimum, C_inf, check_grid(n_grid or DRAW_GRID)
     else:
         if inference_flops is not None or tokens_per_sample is None or queries is None:
             raise T2JaxError("the deployment form takes tokens_per_sample and queries, and no inference_flops")
         TQ = check_scalar_budget("tokens_per_sample", tokens_per_sample, "tokens") * check_scalar_budget("queries", queries, "queries")
-        solve = lambda q: deployment_optimum(q, law.name, C_train, TQ, integer_k, check_grid(n_grid or 128))
-    N, D, k, log_miss = (np.asarray(a) for a in jax.lax.map(solve, p, batch_size=DRAW_CHUNK))
+        solver, budget, grid = deployment_optimum, TQ, check_grid(n_grid or 128)
+    N, D, k, log_miss = (np.asarray(a) for a in map_draws(solver, p, law.name, C_train, budget, integer_k, grid))
     return pd.DataFrame({"N": N, "D": D, "k": k, "tokens_per_param": D / N, "accuracy": -np.expm1(log_miss),
                          "miss_rate": np.exp(log_miss)})
 
@@ -124,8 +133,7 @@ def frontier_band(draws: pd.DataFrame, law, train_flops, inference_flops: float,
     C_inf = check_scalar_budget("inference_flops", inference_flops)
     p = param_arrays(draws, parameter_columns(draws))
     C = jnp.asarray(np.atleast_1d(np.asarray(train_flops, np.float64)))
-    per_draw = lambda q: frontier_arrays(q, law.name, C, C_inf, integer_k, n_grid)
-    N, D, k, log_miss = (np.asarray(a) for a in jax.lax.map(per_draw, p, batch_size=DRAW_CHUNK))  # (draws, budgets)
+    N, D, k, log_miss = (np.asarray(a) for a in map_draws(frontier_arrays, p, law.name, C, C_inf, integer_k, n_grid))
     rows = {"train_flops": np.asarray(C)}
     for name, values in (("N", N), ("k", k), ("tokens_per_param", D / N), ("accuracy", -np.expm1(log_miss)),
                          ("miss_rate", np.exp(log_miss))):

@@ -24,14 +24,15 @@ finite as soon as any problem is solved once; :func:`task_loss` returns ``inf`` 
 when none is, and :func:`per_question_loss` keeps ``inf`` for unsolved problems
 rather than dropping or clipping them.
 
-These are estimators of data, evaluated eagerly: each computes in float64 whatever the
-caller's JAX setting and returns NumPy arrays.
+These are estimators of data: each computes in float64 whatever the caller's JAX setting
+(one compiled program per array shape) and returns NumPy arrays.
 """
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import gammaln
 
 from t2jax.errors import T2JaxError
@@ -43,8 +44,6 @@ PRODUCT_TERMS = 512
 def pass_at_k(n, c, k):
     """Unbiased pass@k per problem; broadcasts over ``n``, ``c``, ``k``. Requires whole
     counts ``0 <= c <= n`` and ``1 <= k <= n`` (a :class:`T2JaxError` says where not)."""
-    import numpy as np
-
     n, c, k = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (n, c, k)))
     for name, values, low, high, rule in (("n", n, 1, None, "n >= 1"), ("c", c, 0, n, "0 <= c <= n"),
                                           ("k", k, 1, n, "1 <= k <= n")):
@@ -61,7 +60,11 @@ def pass_at_k(n, c, k):
 @x64
 def pass_at_k_unchecked(n, c, k):
     """:func:`pass_at_k` without the argument checks (callers that masked invalid cells)."""
-    n, c, k = jnp.broadcast_arrays(*(jnp.asarray(v, jnp.result_type(float)) for v in (n, c, k)))
+    return _pass_at_k(*np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (n, c, k))))
+
+
+@jax.jit
+def _pass_at_k(n, c, k):
     certain = n - c < k
     m, M = jnp.minimum(c, k), jnp.maximum(c, k)
     n_safe = jnp.where(certain, n + M + PRODUCT_TERMS, n)  # keeps every masked log argument valid
@@ -82,8 +85,6 @@ def aggregate_pass_at_k(n, c, k, axis=-1):
 
 def task_loss(n, c, k, axis=-1):
     """T² task loss ``-log(mean_i pass_i@k)``; ``inf`` only if no problem was ever solved."""
-    import numpy as np
-
     with np.errstate(divide="ignore"):
         return -np.log(aggregate_pass_at_k(n, c, k, axis=axis))
 

@@ -271,9 +271,11 @@ def pad_rows(X, y, w):
     extra = max(PAD_MIN, 1 << (n - 1).bit_length()) - n
     if extra <= 0:
         return X, y, w
-    geo = jnp.exp(jnp.mean(jnp.log(X), 0))
-    return (jnp.concatenate([X, jnp.broadcast_to(geo, (extra, X.shape[1]))]),
-            jnp.concatenate([y, jnp.full(extra, jnp.mean(y))]), jnp.concatenate([w, jnp.zeros(extra, w.dtype)]))
+    X, y, w = (np.asarray(a) for a in (X, y, w))  # host arrays: no program per shape for the padding
+    geo = np.exp(np.mean(np.log(X), 0))
+    return tuple(jnp.asarray(a) for a in (np.concatenate([X, np.broadcast_to(geo, (extra, X.shape[1]))]),
+                                          np.concatenate([y, np.full(extra, np.mean(y))]),
+                                          np.concatenate([w, np.zeros(extra, w.dtype)])))
 
 
 def fit_power_law(runs: Runs, law: Law, method: str, *, loss: str = "squared", delta: float = 1e-3,

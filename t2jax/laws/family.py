@@ -30,6 +30,9 @@ are those its method declares; the stages refuse any other by name.
 
 from __future__ import annotations
 
+import functools
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -93,5 +96,10 @@ class Family:
 
 @x64
 def _beta_binomial_counts(problem_beta, params, N, D, n, c):
+    return _beta_binomial_program(problem_beta, params, *(np.asarray(v, np.float64) for v in (N, D, n, c)))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _beta_binomial_program(problem_beta, params, N, D, n, c):
     a, b = problem_beta(params, jnp.asarray(N), jnp.asarray(D))
     return beta_binomial_logpmf(a[:, None], b[:, None], jnp.asarray(n), jnp.asarray(c))

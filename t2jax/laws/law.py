@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, NamedTuple, Optional
 
+import jax
 import jax.numpy as jnp
 
 from t2jax.errors import T2JaxError
@@ -26,6 +27,8 @@ from t2jax.laws.beta import beta_log_miss
 
 #: Parameter constraints a law may declare (name -> one of these).
 CONSTRAINTS = ("real", "nonnegative", "positive", "unit")  # unit: (0, 1]
+#: The law's callables, stored compiled.
+COMPILED_FIELDS = ("loss", "accuracy", "log_miss", "problem_beta")
 
 
 class PowerSum(NamedTuple):
@@ -58,6 +61,10 @@ class Law:
         success rate at a checkpoint is ``Beta(a, b)`` (:func:`beta_law`): a count's
         predictive is then its checkpoint's Beta-binomial.
       description: one line for help texts.
+
+    The callables are stored compiled (``jax.jit``): evaluated from host code (predictions,
+    backtests, reports) each costs one compiled program per argument shape, not one per
+    primitive; inside other compiled programs they inline as before.
     """
 
     name: str
@@ -75,6 +82,10 @@ class Law:
     description: str = ""
 
     def __post_init__(self):
+        for field in COMPILED_FIELDS:
+            fn = getattr(self, field)
+            if fn is not None and not hasattr(fn, "lower"):  # not yet compiled
+                object.__setattr__(self, field, jax.jit(fn))
         for name, kind in self.constraints:
             if name not in self.params or kind not in CONSTRAINTS:
                 raise T2JaxError(f"law '{self.name}': bad constraint ({name!r}, {kind!r})")

@@ -88,6 +88,6 @@ def laplace_mass(model, model_args: tuple, init: dict, sites: tuple, floor: floa
     u = unconstrain_fn(model, model_args, kwargs, init)
     flat, unravel = ravel_pytree([u[s] for s in sites])
     energy = lambda x: potential_energy(model, model_args, kwargs, dict(zip(sites, unravel(x))))
-    H = np.asarray(jax.hessian(energy)(flat))
+    H = np.asarray(jax.jit(jax.hessian(energy))(flat))  # one program, not one per primitive
     lam, vec = np.linalg.eigh(0.5 * (H + H.T))
     return (vec / np.maximum(lam, floor)) @ vec.T

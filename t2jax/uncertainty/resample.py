@@ -9,6 +9,8 @@ equations are matrix products :math:`W \cdot \text{features}`).
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,10 +21,13 @@ from t2jax.validate import check_count, check_memory, check_seed
 
 def point_weights(seed: int, n: int, n_resamples: int) -> np.ndarray:
     """``(R, n)`` multiplicities of ``n`` points drawn with replacement, per resample."""
-    key = jax.random.key(seed)
+    return np.asarray(_point_counts(jax.random.key(seed), n, n_resamples), np.float64)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _point_counts(key, n: int, n_resamples: int):
     idx = jax.random.randint(key, (n_resamples, n), 0, n)
-    counts = jax.vmap(lambda i: jnp.bincount(i, length=n))(idx)
-    return np.asarray(counts, np.float64)
+    return jax.vmap(lambda i: jnp.bincount(i, length=n))(idx)
 
 
 def group_weights(seed: int, groups, n_resamples: int) -> np.ndarray:
