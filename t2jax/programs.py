@@ -149,3 +149,12 @@ def program(fn: Optional[Callable] = None, *, static_argnames=(), storable: Opti
         return call(*jax.tree_util.tree_unflatten(treedef, leaves))
 
     return wrapper
+
+
+def bucket(size: int, minimum: int = 16) -> int:
+    """``size`` rounded up to a sixteenth of its power of two, and to at least ``minimum``:
+    arrays padded to it give inputs of similar size one compiled program between them
+    (at most ~6% padding past ``minimum``)."""
+    size = max(int(size), int(minimum), 1)
+    step = 2 ** max(size.bit_length() - 5, 0)
+    return -(-size // step) * step

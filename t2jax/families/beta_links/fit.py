@@ -17,7 +17,7 @@ from t2jax.families.beta_links.laws import link_ab, link_covariates
 from t2jax.families.power_sum.laws import CHINCHILLA
 from t2jax.laws.law import Law
 from t2jax.precision import x64
-from t2jax.programs import program
+from t2jax.programs import bucket, program
 
 
 def _nll(coef, z, n, c, w):
@@ -33,6 +33,15 @@ def _fit_links(z, n, c, w):
     zeros = jnp.zeros(z.shape[-1], z.dtype)
     start = jnp.concatenate([pooled[:1], zeros, pooled[1:], zeros])
     return minimize(_nll, start, z, n, c, w, max_iter=500)
+
+
+def pad_table(z, n, c, w):
+    """Checkpoints and problems padded to :func:`~t2jax.programs.bucket` sizes with cells
+    of no weight (n = 1, c = 0, covariates at their centre 0), so tables of similar size
+    share one compiled fit; every weighted sum is unchanged."""
+    (J, P), (Jb, Pb) = c.shape, (bucket(c.shape[0]), bucket(c.shape[1]))
+    grow = lambda a, fill: np.pad(a, ((0, Jb - J), (0, Pb - P)), constant_values=fill)
+    return np.pad(z, ((0, Jb - J), (0, 0))), grow(n, 1.0), grow(c, 0.0), grow(w, 0.0)
 
 
 def _uncentre(coef, mean):
@@ -61,7 +70,7 @@ def fit_beta_link(table: PassKTable, law: Law, stage1_method: str = "varpro") ->
     z = np.asarray(link_covariates(law, stage1, samples.N, samples.D))
     mean = z.mean(0)
     w = samples.observed.astype(np.float64)
-    res = _fit_links(jnp.asarray(z - mean), jnp.asarray(samples.n), jnp.asarray(samples.c), jnp.asarray(w))
+    res = _fit_links(*(jnp.asarray(a) for a in pad_table(z - mean, samples.n, samples.c, w)))
     coef = _uncentre(np.asarray(res.x), mean)
     return FitResult(
         method=stage1_method if stage1 else "mle",  # one of the law's methods: feeding it back refits alike

@@ -33,7 +33,7 @@ from t2jax.families.power_sum.laws import CHINCHILLA
 from t2jax.families.t2_joint.laws import JOINT_PARAMS
 from t2jax.laws.beta import beta_binomial_derivatives, beta_binomial_logpmf
 from t2jax.precision import x64
-from t2jax.programs import program
+from t2jax.programs import bucket, program
 from t2jax.uncertainty.batched import chunk_for, map_rows
 
 THETA2_BOUND = 1.0 - 1e-6  # theta2 above this is reported at its bound (1)
@@ -156,8 +156,7 @@ def distinct_counts(n, c, w, width: Optional[int] = None) -> DistinctCounts:
     offset = np.cumsum(per_checkpoint, 1) - per_checkpoint
     longest = int(per_checkpoint.sum(1).max()) if S else 1
     if width is None:
-        step = 2 ** max(int(np.log2(longest)) - 4, 0)
-        width = -(-longest // step) * step
+        width = bucket(longest, minimum=1)
     width = int(width)
     if width < longest:
         raise T2JaxError(f"distinct counts need width >= {longest}; got {width}")
