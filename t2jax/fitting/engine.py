@@ -271,11 +271,9 @@ def pad_rows(X, y, w):
     extra = max(PAD_MIN, 1 << (n - 1).bit_length()) - n
     if extra <= 0:
         return X, y, w
-    X, y, w = (np.asarray(a) for a in (X, y, w))  # host arrays: no program per shape for the padding
-    geo = np.exp(np.mean(np.log(X), 0))
-    return tuple(jnp.asarray(a) for a in (np.concatenate([X, np.broadcast_to(geo, (extra, X.shape[1]))]),
-                                          np.concatenate([y, np.full(extra, np.mean(y))]),
-                                          np.concatenate([w, np.zeros(extra, w.dtype)])))
+    X, y, w = (np.asarray(a) for a in (X, y, w))  # on the host: no compiled program per shape
+    fill = (np.exp(np.mean(np.log(X), 0)), np.mean(y), 0.0)
+    return tuple(jnp.asarray(np.concatenate([a, np.broadcast_to(f, (extra,) + a.shape[1:])])) for a, f in zip((X, y, w), fill))
 
 
 def fit_power_law(runs: Runs, law: Law, method: str, *, loss: str = "squared", delta: float = 1e-3,
