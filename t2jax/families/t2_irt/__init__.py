@@ -9,6 +9,7 @@ population parameters with the difficulties integrated out
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
@@ -32,21 +33,25 @@ from t2jax.validate import check_seed
 def problem_predictive(params, train, test):
     """Log predictive probability of each count of ``test`` (checkpoints x problems) from
     each problem's posterior over difficulty given ``train``'s counts (the same problems)."""
+    counts = lambda s: (s.N, s.D, np.where(s.observed, s.n, 0.0), np.where(s.observed, s.c, 0.0))
+    solved = np.any(np.where(train.observed, train.c, 0) > 0, axis=0)
+    return np.where(test.observed, np.asarray(_predictive(params, counts(train), counts(test), solved)), np.nan)
+
+
+@jax.jit
+def _predictive(params, train, test, solved):
     g, nu = nodes(params), params["nu"]
     log_pi0, log_pi = log_weights(params)
 
-    def node_ll(samples):  # (J, P, K) Beta-binomial log-probabilities at every node
-        a, b = node_beta(chinchilla_loss(params, samples.N, samples.D)[:, None, None], g, nu)
-        n, c = (jnp.asarray(np.where(samples.observed, x, 0.0)) for x in (samples.n, samples.c))
+    def node_ll(N, D, n, c):  # (J, P, K) Beta-binomial log-probabilities at every node
+        a, b = node_beta(chinchilla_loss(params, N, D)[:, None, None], g, nu)
         return beta_binomial_logpmf(a, b, n[..., None], c[..., None])
 
-    solved = jnp.asarray(np.any(np.where(train.observed, train.c, 0) > 0, axis=0))
-    r, _ = posterior(jnp.sum(node_ll(train), axis=0), log_pi0, log_pi, solved)  # (P, 1 + K)
-    ll = node_ll(test)
-    at_zero = jnp.where(jnp.asarray(test.c) == 0, 0.0, -jnp.inf)  # the unsolvable atom predicts no success
+    r, _ = posterior(jnp.sum(node_ll(*train), axis=0), log_pi0, log_pi, solved)  # (P, 1 + K)
+    at_zero = jnp.where(test[3] == 0, 0.0, -jnp.inf)  # the unsolvable atom predicts no success
     log_r = jnp.log(r)
-    joint = jnp.concatenate([(log_r[None, :, 0] + at_zero)[..., None], log_r[None, :, 1:] + ll], -1)
-    return np.where(test.observed, np.asarray(logsumexp(joint, axis=-1)), np.nan)
+    joint = jnp.concatenate([(log_r[None, :, 0] + at_zero)[..., None], log_r[None, :, 1:] + node_ll(*test)], -1)
+    return logsumexp(joint, axis=-1)
 
 
 class T2IrtFamily(Family):
