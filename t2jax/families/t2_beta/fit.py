@@ -28,7 +28,7 @@ from t2jax.laws.beta import beta_pass_at_k
 from t2jax.families.power_sum.laws import CHINCHILLA
 from t2jax.families.t2_beta.laws import THETA, t2_beta_accuracy_from_loss
 from t2jax.precision import x64
-from t2jax.programs import program
+from t2jax.programs import bucket, program
 
 
 def _curve_sse(log_ab, ks, acc):
@@ -49,14 +49,15 @@ def _per_checkpoint_beta(ks, acc):
     return ab[:, 0] / ab.sum(1), ab.sum(1)
 
 
-def _seed_theta(L, mu, nu):
-    V = jnp.stack([jnp.ones_like(L), L], 1)
-    t34 = jnp.linalg.lstsq(V, jnp.log(nu))[0]
-    t0s = jnp.linspace(L.min() - 1.0, L.max() + 1.0, 64)
+def _seed_theta(L, mu, nu, real):
+    """A start for stage 2 from the per-checkpoint Betas of the ``real`` (not padded) rows."""
+    V = jnp.stack([jnp.ones_like(L), L], 1) * real[:, None]
+    t34 = jnp.linalg.lstsq(V, jnp.log(nu) * real)[0]
+    t0s = jnp.linspace(jnp.where(real > 0, L, jnp.inf).min() - 1.0, jnp.where(real > 0, L, -jnp.inf).max() + 1.0, 64)
     t1s = jnp.concatenate([-jnp.geomspace(30.0, 0.03, 32), jnp.geomspace(0.03, 30.0, 32)])
     s = 1.0 / (1.0 + jnp.exp(t1s[None, :, None] * (L[None, None, :] - t0s[:, None, None])))
-    t2 = jnp.clip(jnp.sum(s * mu, -1) / jnp.sum(s * s, -1), 1e-6, 1.0)
-    sse = jnp.sum((t2[..., None] * s - mu) ** 2, -1)
+    t2 = jnp.clip(jnp.sum(s * mu * real, -1) / jnp.sum(s * s * real, -1), 1e-6, 1.0)
+    sse = jnp.sum(real * (t2[..., None] * s - mu) ** 2, -1)
     i, j = jnp.unravel_index(jnp.argmin(sse), sse.shape)
     return jnp.stack([t0s[i], t1s[j], t2[i, j], t34[0], t34[1]])
 
@@ -68,10 +69,11 @@ def stage2_sse(theta, L, ks, acc, w):
 
 
 @program
-def fit_theta(L, ks, acc, w):
-    """Stage 2: ``theta`` from fitted losses ``L`` (checkpoints) and pass@k ``acc`` (checkpoints x ks)."""
+def fit_theta(L, ks, acc, w, real):
+    """Stage 2: ``theta`` from fitted losses ``L`` (checkpoints) and pass@k ``acc`` (checkpoints x ks);
+    rows with ``real`` 0 (and weight 0) are padding."""
     mu, nu = _per_checkpoint_beta(ks, acc)
-    theta0 = _seed_theta(L, mu, nu)
+    theta0 = _seed_theta(L, mu, nu, real)
     return minimize(stage2_sse, theta0, L, ks, acc, w, max_iter=500)
 
 
@@ -113,7 +115,10 @@ def fit_t2_beta(N, D, ks, acc, *, stage1_loss=None, stage1_method: str = "varpro
         raise T2JaxError(f"t2-beta's stage 1 fits law chinchilla to one loss per checkpoint ({N.size} checkpoints), "
                          f"and {exc}") from None
     L_hat = stage1.predict(N, D)
-    res = fit_theta(jnp.asarray(L_hat), jnp.asarray(ks), jnp.asarray(acc), jnp.asarray(w)[:, None])
+    J = N.size  # checkpoints padded to a bucket size (copies of the first, weight 0): one program for similar tables
+    rows = np.concatenate([np.arange(J), np.zeros(bucket(J) - J, int)])
+    real = (np.arange(rows.size) < J).astype(np.float64)
+    res = fit_theta(*(jnp.asarray(a) for a in (L_hat[rows], ks, acc[rows], (w[rows] * real)[:, None], real)))
     params = dict(stage1.params) | dict(zip(THETA, map(float, np.asarray(res.x))))
     return FitResult(
         method=stage1_method,  # the law's method (stage 1's fitter): feeding it back refits alike
