@@ -82,6 +82,7 @@ def test_a_damaged_program_is_exported_again(first_run, tmp_path):
     assert all(p.stat().st_size > 100 for p in (cache / "programs").glob(f"*{programs.SUFFIX}"))
 
 
+@pytest.mark.slow
 def test_in_process_store_and_calls_inside_a_trace(tmp_path):
     """With the store on, a program still works inside another trace (an ordinary jit there)."""
     from t2jax.fitting.betabinom import fit_beta_binomial_arrays

@@ -115,6 +115,7 @@ def test_baseline_from_a_pretraining_fit_and_the_chance_t2_wins(testbed):
         allocate(fit, 2.56e19, 2e9, baseline_fit=fit)
 
 
+@pytest.mark.slow
 def test_draws_use_a_coarser_grid_with_the_same_optimum(testbed):
     import pandas as pd
 

@@ -124,6 +124,7 @@ def test_cli_compares_fits_with_weights(fits, tmp_path, capsys):
     assert "comparing laws takes budgets" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_target_reached_under_every_law(fits):
     """The robust choice reaches the target under both laws, costs at least each law's own
     least cost, and no more than a law's answer that already reaches it under both."""

@@ -33,6 +33,7 @@ def small_study():
         return t2jax.study("t2-joint", design=small_design(), n_studies=3, n_resamples=6, seed=4, progress=False)
 
 
+@pytest.mark.slow
 def test_batched_fits_and_refits_equal_the_one_study_path(small_study):
     """Study 1's batched fit equals fit() of its counts, and its batched refits equal a
     t2-joint bootstrap of those counts with the same problem weights."""
@@ -205,6 +206,7 @@ def test_calibrate_command_refuses_a_half_given_process_group(capsys):
     assert "go with --coordinator" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_truths_drawn_per_study_are_scored_against_their_own_optimum():
     """A prior (a callable) gives each study its own truth, drawn from (seed, study): the
     truths table differs by study, and each study's true N* is its own truth's optimum."""
@@ -252,6 +254,7 @@ class LogitNormalTruth:
         return {"N": N[i], "D": ct / (6.0 * N[i]), "k": ci / (2.0 * N[i]), "accuracy": -np.expm1(log_miss[i])}
 
 
+@pytest.mark.slow
 def test_a_truth_outside_the_family_is_scored_against_its_own_optimum():
     truth = LogitNormalTruth()
     with warnings.catch_warnings():
@@ -268,6 +271,7 @@ def test_a_truth_outside_the_family_is_scored_against_its_own_optimum():
     assert ((cov["studies"] + cov["unscored"]) == 2).all()
 
 
+@pytest.mark.slow
 def test_an_outside_truth_is_checked():
     class NoAllocation:
         def simulate(self, design, rng):

@@ -65,6 +65,7 @@ def test_bad_tables_are_refused_in_one_line(curves, edit, message):
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.slow
 def test_zero_checkpoints_are_dropped_and_zero_cells_counted(bed, curves):
     first, second = curves.checkpoint.unique()[:2]
     frame = curves.assign(pass_at_k=np.where(curves.checkpoint == first, 0.0, curves.pass_at_k))
@@ -89,6 +90,7 @@ def test_count_laws_refuse_an_aggregate_table(curves):
             call()
 
 
+@pytest.mark.slow
 def test_cli_fits_and_backtests_a_table(curves, tmp_path, capsys):
     path = tmp_path / "curves.csv"
     curves.rename(columns={"pass_at_k": "acc"}).to_csv(path, index=False)

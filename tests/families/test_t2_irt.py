@@ -51,6 +51,7 @@ def test_log_miss_is_the_mixture_of_beta_binomial_misses():
     assert float(got) == pytest.approx(np.log(miss), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_fit_recovers_pass_at_k_of_shared_difficulty(study):
     samples, d = study
     fit = t2jax.fit(samples, "t2-irt")
@@ -66,6 +67,7 @@ def test_fit_recovers_pass_at_k_of_shared_difficulty(study):
     assert float(fit.accuracy(1e10, 2e12, 64)) == pytest.approx(true_pass(d, 1e10, 2e12, 64), abs=0.04)
 
 
+@pytest.mark.slow
 def test_predictive_is_a_distribution_and_beats_a_beta_law_held_out(study):
     samples, _ = study
     test = samples.D >= 2e11
@@ -82,6 +84,7 @@ def test_predictive_is_a_distribution_and_beats_a_beta_law_held_out(study):
     assert irt > beta + 0.5  # knowing which problems are hard is worth more than half a nat per count here
 
 
+@pytest.mark.slow
 def test_bootstrap_resamples_problems_and_reaches_allocation_intervals(study):
     samples, d = study
     fit = t2jax.fit(samples, "t2-irt")

@@ -33,6 +33,7 @@ def study():
     return samples, truth
 
 
+@pytest.mark.slow
 def test_toy_family_runs_through_every_stage(toy, study):
     samples, truth = study
     fit = t2jax.fit(samples, toy.name)

@@ -24,6 +24,7 @@ def beta_nd_samples(seed=0, n_problems=400, n_samples=2000):
     return Samples(N, D, np.full_like(c, n_samples), c, names, np.arange(n_problems))
 
 
+@pytest.mark.slow
 def test_generating_law_extrapolates():
     samples = beta_nd_samples()
     result = backtest(samples, "D > 1e11", laws=["beta-nd"], test_ks=[1, 4, 16, 64])
@@ -54,6 +55,7 @@ def test_metrics_see_errors_the_task_loss_hides():
     assert table.loc[1, "miss_log_ratio"] == pytest.approx(np.log(100))
 
 
+@pytest.mark.slow
 def test_unsolved_held_out_checkpoint_is_listed_and_counted():
     samples = beta_nd_samples(n_problems=60, n_samples=500)
     c = samples.c.copy()

@@ -15,6 +15,7 @@ def study():
     return t2jax.synthetic_t2(n_questions=48, n_samples=128, seed=5).samples
 
 
+@pytest.mark.slow
 def test_beta_laws_score_counts_by_their_beta_binomial(study):
     fit = t2jax.fit(study, "beta-nd")
     ll = t2jax.family_of("beta-nd").count_loglik(fit, t2jax.get_law("beta-nd"), study, study)
@@ -29,6 +30,7 @@ def test_beta_laws_score_counts_by_their_beta_binomial(study):
     assert np.exp(np.asarray(one)).sum() == pytest.approx(1.0, abs=1e-9)
 
 
+@pytest.mark.slow
 def test_backtest_reports_heldout_loglik_per_law(study):
     result = backtest(study, "D > 1e11", laws=["t2-loss", "beta-nd"], test_ks=[1, 4, 16])
     summary = result.summary().set_index("law")

@@ -120,6 +120,7 @@ def exact_study():
     return exact, pmf, bed
 
 
+@pytest.mark.slow
 def test_exact_study_recovers_the_truth(exact_study):
     exact, pmf, _ = exact_study
     fit = t2jax.fit(exact, "t2-joint", weights=pmf)

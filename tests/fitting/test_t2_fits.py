@@ -36,6 +36,7 @@ def test_approach1_recovers_seven_parameters(method):
         assert fit.params[name] == pytest.approx(value, rel=1e-6), name
 
 
+@pytest.mark.slow
 def test_approach2_recovers_theta(testbed):
     acc = testbed.true_accuracy(testbed.N[:, None], testbed.D[:, None], KS[None, :])
     fit = fit_t2_beta(testbed.N, testbed.D, KS, acc, stage1_loss=testbed.loss)

@@ -135,6 +135,7 @@ PROBE = """<!DOCTYPE html><html><body><iframe id="f" src="report.html" style="wi
 
 
 @pytest.mark.skipif(BROWSER is None, reason="no headless Chromium on this machine (.ci/run installs Debian's chromium)")
+@pytest.mark.slow
 def test_report_renders_in_a_headless_browser(gsm8k_report):
     """The page as a reader's browser shows it: every figure decodes and is drawn (a
     screenshot, report-screenshot.png, is left beside the report)."""

@@ -1,10 +1,12 @@
 """numpyro posteriors: converged chains, consistent with the bootstrap, pushed through allocation."""
 
 import numpy as np
+import pytest
 
 from t2jax.uncertainty.bayes import posterior
 
 
+@pytest.mark.slow
 def test_chinchilla_posterior(epoch_runs, epoch_approach3_bootstrap):
     post = posterior(epoch_runs, num_chains=4, num_warmup=1000, num_samples=1000, seed=0)
     assert len(post.draws) == 4000
@@ -16,6 +18,7 @@ def test_chinchilla_posterior(epoch_runs, epoch_approach3_bootstrap):
         assert boot.loc[name, "lower"] < medians[name] < boot.loc[name, "upper"], name
 
 
+@pytest.mark.slow
 def test_posterior_is_seeded_and_exports_to_arviz(epoch_runs):
     import arviz as az
 
@@ -29,6 +32,7 @@ def test_posterior_is_seeded_and_exports_to_arviz(epoch_runs):
     assert set(table.index) == {"alpha", "beta"} and np.isfinite(table["r_hat"]).all()
 
 
+@pytest.mark.slow
 def test_t2_posterior_through_allocation():
     from t2jax import allocation_intervals
     from t2jax.data.samples import solved_checkpoints, task_runs

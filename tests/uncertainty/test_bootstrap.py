@@ -19,6 +19,7 @@ def varpro_boot(epoch_runs):
     return bootstrap(epoch_runs, "varpro", 256, seed=3)
 
 
+@pytest.mark.slow
 def test_varpro_refits_equal_standalone_fits(epoch_runs, varpro_boot):
     assert varpro_boot.n_failed == 0
     for r in (0, 17, 101, 255):
@@ -106,6 +107,7 @@ def test_derived_intervals(varpro_boot):
     assert table["N_lower"].iloc[1] < point_N < table["N_upper"].iloc[1]
 
 
+@pytest.mark.slow
 def test_t2_allocation_intervals():
     from t2jax.allocation import allocate
     from t2jax.data.samples import solved_checkpoints, task_runs

@@ -10,6 +10,7 @@ from t2jax.families.t2_beta.simulate import synthetic_t2
 from t2jax.families.t2_beta.bootstrap import bootstrap_t2_beta
 
 
+@pytest.mark.slow
 def test_t2_beta_bootstrap():
     bed = synthetic_t2(n_samples=1024, seed=0)
     keep = solved_checkpoints(bed.samples)

@@ -46,6 +46,7 @@ def test_bootstrap_resamples_problems_reproducibly(counts):
         one.bca(counts)
 
 
+@pytest.mark.slow
 def test_bootstrap_checkpoints_and_refused_units(counts):
     boot = t2jax.bootstrap(counts, law="t2-joint", n_resamples=6, seed=2, resample="groups")
     assert boot.resample == "groups" and boot.weights.shape == (6, counts.N.size)
