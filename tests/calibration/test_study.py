@@ -64,6 +64,7 @@ def test_batched_fits_and_refits_equal_the_one_study_path(small_study):
     assert small_study.per_study["failed_refits"].iloc[1] == boot.n_failed
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers_and_strict_json(small_study, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -144,6 +145,7 @@ def test_bad_input_is_refused_clearly():
             t2jax.Design(np.ones(5), np.ones(5), budgets=budgets)
 
 
+@pytest.mark.slow
 def test_a_study_without_usable_draws_is_counted(small_study):
     """Failures count studies whose refits all failed and the cells they leave unscored."""
     import dataclasses

@@ -136,6 +136,7 @@ def test_exact_study_recovers_the_truth(exact_study):
         t2jax.fit(exact, "t2-joint", weights=-pmf)
 
 
+@pytest.mark.slow
 def test_answer_nlls_anchor_the_loss_and_give_t2_approach_2(exact_study):
     """With the true mean answer NLL of a third of the checkpoints, the one-stage fit is
     T² Approach 2 itself: its loss in NLL units and theta0, theta1 are identified."""
