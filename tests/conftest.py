@@ -61,7 +61,22 @@ if os.environ.get("T2JAX_TEST_COMPILE_TIMES"):
         yield
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that wait on a background job run last, by when their jobs should be done."""
+    items.sort(key=lambda item: item.get_closest_marker("background") is not None)
+
+
+def pytest_collection_finish(session):
+    """Start the processes the selected tests need (tests/background.py) beside this one."""
+    import background
+
+    background.start(session.items)
+
+
 def pytest_sessionfinish(session, exitstatus):
+    import background
+
+    background.cleanup()
     shutil.rmtree(RUN_CACHE, ignore_errors=True)
     if COMPILE_TIMES:
         rows = sorted(COMPILE_TIMES.items(), key=lambda kv: -sum(kv[1].values()))

@@ -1,8 +1,13 @@
 """The persistent compilation cache: on by default in the CLI (T2JAX_CACHE_DIR moves or disables it), opt-in
 for library users; exercised in fresh processes only."""
 
-import pytest
+import os
+import sys
+
 import jax
+import pytest
+
+from background import job, needs, run
 
 from t2jax.cache import cli_cache_enabled, default_cache_dir, enable_compilation_cache
 
@@ -33,24 +38,31 @@ def test_importing_t2jax_leaves_jax_config_alone(tmp_path):
     assert out == "None"
 
 
+RUNS = """
+import sys, t2jax
+frame = t2jax.synthetic_isoflop_runs({"E": 1.8, "A": 400.0, "B": 2000.0, "alpha": 0.34, "beta": 0.37}, noise=0.01)
+open(sys.argv[1], "w").write("N,D,loss\\n" + "\\n".join(f"{n},{d},{l}" for n, d, l in zip(frame.N, frame.D, frame.loss)))
+"""
+
+
+@job(cost=10)
+def cli_twice(folder):
+    """The CLI run twice on one fresh cache folder: what each printed, and the folder."""
+    path = folder / "runs.csv"
+    made = run([sys.executable, "-c", RUNS, str(path)], timeout=300)  # no JAX in the test process's threads
+    if made.returncode:
+        return None, [made]
+    env = dict(os.environ, T2JAX_CACHE_DIR=str(folder / "cache"))
+    return folder / "cache", [run([sys.executable, "-m", "t2jax.cli", "fit", str(path), "--json"], env=env, timeout=300)
+                              for _ in range(2)]
+
+
 @pytest.mark.slow
-def test_cli_twice_with_a_fresh_cache(tmp_path):
+@needs(cli_twice)
+def test_cli_twice_with_a_fresh_cache():
     """The CLI writes its compiled programs to the cache and a second run reads them back."""
-    import os
-    import subprocess
-    import sys
-
-    import t2jax
-
-    frame = t2jax.synthetic_isoflop_runs({"E": 1.8, "A": 400.0, "B": 2000.0, "alpha": 0.34, "beta": 0.37}, noise=0.01)
-    path = tmp_path / "runs.csv"
-    path.write_text("N,D,loss\n" + "\n".join(f"{n},{d},{l}" for n, d, l in zip(frame.N, frame.D, frame.loss)))
-    env = dict(os.environ, T2JAX_CACHE_DIR=str(tmp_path / "cache"))
-    outs = []
-    for _ in range(2):
-        proc = subprocess.run([sys.executable, "-m", "t2jax.cli", "fit", str(path), "--json"], capture_output=True,
-                              text=True, env=env, timeout=300)
+    cache, procs = cli_twice.result()
+    for proc in procs:
         assert proc.returncode == 0, proc.stderr[-2000:]
-        outs.append(proc.stdout)
-    assert any((tmp_path / "cache").iterdir())
-    assert outs[0] == outs[1]
+    assert any(cache.iterdir())
+    assert procs[0].stdout == procs[1].stdout

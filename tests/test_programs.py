@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import t2jax
+from background import job, needs, run
 from t2jax import programs
 from t2jax.laws.law import Law
 from t2jax.laws.registry import LAWS, builtin_law, register
@@ -29,11 +30,13 @@ print(json.dumps({"out": out, "unstored": UNSTORED}))
 """
 
 
-def _run(cache, tmp_path):
+def _run(cache, folder):
     env = dict(os.environ, T2JAX_CACHE_DIR=str(cache))
     code = FIT if cache == "off" else "import t2jax; t2jax.enable_compilation_cache()\n" + FIT
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path,
-                          timeout=900)
+    return run([sys.executable, "-c", code], env=env, cwd=folder, timeout=900)
+
+
+def _answer(done):
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -42,24 +45,38 @@ def _stored(folder):
     return {p.name: p.stat().st_mtime_ns for p in (folder / "programs").glob(f"*{programs.SUFFIX}")}
 
 
-@pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    """A first process with the program store on: its folder, its answer, what it stored."""
-    folder = tmp_path_factory.mktemp("programs")
-    cache = folder / "cache"
-    first = _run(cache, folder)
-    return cache, first, _stored(cache)
+@job(cost=70)
+def store_runs(folder):
+    """A first process with the program store on, a second reading its store, one with the
+    store off, and one whose stored programs were damaged: what each printed and stored."""
+    import shutil
+
+    out = {"first": _run(folder / "cache", folder)}
+    out["written"] = _stored(folder / "cache")
+    if out["first"].returncode:
+        return out
+    shutil.copytree(folder / "cache", folder / "damaged")
+    out["second"] = _run(folder / "cache", folder)
+    out["reread"] = _stored(folder / "cache")
+    out["plain"] = _run("off", folder)
+    for path in (folder / "damaged" / "programs").glob(f"*{programs.SUFFIX}"):
+        path.write_bytes(b"not a program")
+    out["again"] = _run(folder / "damaged", folder)
+    out["rewritten"] = [p.stat().st_size for p in (folder / "damaged" / "programs").glob(f"*{programs.SUFFIX}")]
+    return out
 
 
 @pytest.mark.slow
-def test_second_process_loads_the_programs_and_gets_the_same_numbers(first_run, tmp_path):
-    cache, first, written = first_run
+@needs(store_runs)
+def test_second_process_loads_the_programs_and_gets_the_same_numbers():
+    runs = store_runs.result()
+    first, written = _answer(runs["first"]), runs["written"]
     names = {n.split("-")[0] for n in written}
     assert {"fit_huber", "fit_sse", "fit_theta", "paper_optimum", "_beta_quantile"} <= names, names
     assert first["unstored"] == {}
-    second = _run(cache, tmp_path)
-    assert _stored(cache) == written  # read back, nothing exported again
-    plain = _run("off", tmp_path)
+    second = _answer(runs["second"])
+    assert runs["reread"] == written  # read back, nothing exported again
+    plain = _answer(runs["plain"])
     assert second["out"] == first["out"]
     # the stored program is the same StableHLO: bitwise on CPU, to rounding elsewhere
     for name, params in plain["out"].items():
@@ -69,17 +86,13 @@ def test_second_process_loads_the_programs_and_gets_the_same_numbers(first_run, 
 
 
 @pytest.mark.slow
-def test_a_damaged_program_is_exported_again(first_run, tmp_path):
-    import shutil
-
-    cache = tmp_path / "cache"
-    shutil.copytree(first_run[0], cache)
-    first = first_run[1]
-    for path in (cache / "programs").glob(f"*{programs.SUFFIX}"):
-        path.write_bytes(b"not a program")
-    again = _run(cache, tmp_path)
+@needs(store_runs)
+def test_a_damaged_program_is_exported_again():
+    runs = store_runs.result()
+    first = _answer(runs["first"])
+    again = _answer(runs["again"])
     assert again["out"] == first["out"]
-    assert all(p.stat().st_size > 100 for p in (cache / "programs").glob(f"*{programs.SUFFIX}"))
+    assert runs["rewritten"] and all(size > 100 for size in runs["rewritten"])
 
 
 @pytest.mark.slow

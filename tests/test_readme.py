@@ -1,9 +1,13 @@
 """The README's Python examples run as written, using only names from ``import t2jax``."""
 
-import pytest
 import ast
 import re
+import sys
 from pathlib import Path
+
+import pytest
+
+from background import job, needs, run
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -23,21 +27,18 @@ def test_readme_examples_import_only_t2jax():
                 assert {a.name for a in node.names} <= {"t2jax", "numpy"}, ast.unparse(node)
 
 
-@pytest.mark.slow
-def test_readme_examples_run(tmp_path, monkeypatch):
+def run_examples():
+    """Run the README's blocks in order in one namespace (in a process of their own: a
+    block registers a law), then check what they computed."""
     import warnings
 
     import t2jax
 
-    monkeypatch.chdir(tmp_path)
     namespace = {}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", t2jax.FitWarning)
-            for block in _blocks():
-                exec(compile(block, str(README), "exec"), namespace)
-    finally:
-        t2jax.LAWS.pop("kaplan-n", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", t2jax.FitWarning)
+        for block in _blocks():
+            exec(compile(block, str(README), "exec"), namespace)
     bed, t2, best = namespace["bed"], namespace["t2"], namespace["best"]
     assert t2.converged and not t2.at_bound  # T² Approach 2 on the README's study is a clean fit
     truth = t2jax.allocate(t2jax.FitResult("varpro", "t2-beta", bed.truth, 0.0, 0, True), 2.56e19, 2e9)
@@ -53,3 +54,18 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     choice = namespace["choice"]  # the decision across laws: the minimax choice is no worse than a law's own
     assert choice.worst_regret["minimax"] <= choice.worst_regret[["t2-beta", "t2-loss"]].min()
     assert set(namespace["weights"]["weights"]) == {"t2-beta", "t2-loss"}
+    print("the README's examples hold")
+
+
+@job(cost=90)
+def readme_examples(folder):
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_readme; test_readme.run_examples()"
+    return run([sys.executable, "-c", code], cwd=folder, timeout=1200)
+
+
+@pytest.mark.slow
+@needs(readme_examples)
+def test_readme_examples_run():
+    done = readme_examples.result()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().endswith("the README's examples hold")

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import t2jax
+from background import job, needs, run
 from t2jax.calibration.score import binomial_band, coverage_table, normalised_rank, uniformity
 from t2jax.families.t2_beta.simulate import t2_grid
 
@@ -178,24 +179,32 @@ WORKER = textwrap.dedent(
 )
 
 
-@pytest.mark.slow
-def test_two_processes_equal_one(tmp_path):
-    """Five studies split 3 + 2 over two processes (CPU collectives over gloo) give the
-    same records, number for number, as one process."""
+@job(cost=40)
+def two_processes(folder):
+    """The worker in two processes joined over gloo, then in one (after: two cores)."""
     here = os.path.dirname(__file__)
     with socket.socket() as s:
         s.bind(("localhost", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([here, os.environ.get("PYTHONPATH", "")]))
+    path = [here, os.path.dirname(here), os.environ.get("PYTHONPATH", "")]  # test_study imports tests/background
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     env.pop("XLA_FLAGS", None)
-    two = [subprocess.Popen([sys.executable, "-c", WORKER, str(tmp_path / "two.pkl"), str(i), f"localhost:{port}"],
+    two = [subprocess.Popen([sys.executable, "-c", WORKER, str(folder / "two.pkl"), str(i), f"localhost:{port}"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
-    one = subprocess.run([sys.executable, "-c", WORKER, str(tmp_path / "one.pkl")], env=env, capture_output=True,
-                         text=True, timeout=600)
     outs = [p.communicate(timeout=600) for p in two]
+    one = run([sys.executable, "-c", WORKER, str(folder / "one.pkl")], env=env, timeout=600)
+    return folder, one, [(p.returncode, err) for p, (_, err) in zip(two, outs)]
+
+
+@pytest.mark.slow
+@needs(two_processes)
+def test_two_processes_equal_one():
+    """Five studies split 3 + 2 over two processes (CPU collectives over gloo) give the
+    same records, number for number, as one process."""
+    folder, one, two = two_processes.result()
     assert one.returncode == 0, one.stderr[-2000:]
-    assert all(p.returncode == 0 for p in two), [o[1][-2000:] for o in outs]
-    pd.testing.assert_frame_equal(pd.read_pickle(tmp_path / "two.pkl"), pd.read_pickle(tmp_path / "one.pkl"),
+    assert all(code == 0 for code, _ in two), [err[-2000:] for _, err in two]
+    pd.testing.assert_frame_equal(pd.read_pickle(folder / "two.pkl"), pd.read_pickle(folder / "one.pkl"),
                                   check_exact=True)
 
 

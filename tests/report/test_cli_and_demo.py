@@ -1,4 +1,5 @@
 import json
+import sys
 
 import jax
 import numpy as np
@@ -6,6 +7,7 @@ import pytest
 
 from t2jax import load_chinchilla, varpro
 from t2jax.cli import main
+from background import job, needs, run
 
 
 def test_fit_json(scalefit_path, capsys):
@@ -33,9 +35,17 @@ def test_fit_with_flops_column(tmp_path, capsys):
     assert "approach3 fit of 234 points" in capsys.readouterr().out
 
 
+@job(cost=25)
+def demo(folder):
+    """The README's quick start, `t2jax demo`, as a user runs it: its own process."""
+    return folder, run([sys.executable, "-m", "t2jax.cli", "demo", "--out", str(folder)], cwd=folder, timeout=900)
+
+
 @pytest.mark.slow
-def test_demo(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+@needs(demo)
+def test_demo():
+    tmp_path, done = demo.result()
+    assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert set(summary["fits"]) == {"approach3", "varpro", "isoflop"}
     for name in ("approach3", "varpro"):

@@ -1,8 +1,12 @@
 """Bootstrap: every refit reaches its resample's own optimum; published intervals reproduce."""
 
+import sys
+
 import numpy as np
-from conftest import shared_file
 import pytest
+
+from background import job, needs, run
+from conftest import shared_file
 
 from t2jax import (
     T2JaxError,
@@ -140,15 +144,18 @@ print("identical" if same else "different")
 """
 
 
-@pytest.mark.slow
-def test_progress_blocks_do_not_change_numbers():
-    """Run in a fresh process: late in a long suite, XLA's CPU compiler was seen to crash
-    (SIGSEGV) compiling this test's retry program, though never in a fresh process."""
-    import subprocess
-    import sys
-
+@job(cost=20)
+def progress_blocks(folder):
+    """In a fresh process: late in a long suite, XLA's CPU compiler was seen to crash
+    (SIGSEGV) compiling this check's retry program, though never in a fresh process."""
     data = shared_file("epoch-analyzing-chinchilla/svg_extracted_data.csv")
-    proc = subprocess.run([sys.executable, "-c", PROGRESS_SCRIPT, str(data)], capture_output=True, text=True, timeout=600)
+    return run([sys.executable, "-c", PROGRESS_SCRIPT, str(data)], cwd=folder, timeout=600)
+
+
+@pytest.mark.slow
+@needs(progress_blocks)
+def test_progress_blocks_do_not_change_numbers():
+    proc = progress_blocks.result()
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().endswith("identical")
 

@@ -1,12 +1,12 @@
 """Sharded bootstrap refits equal single-device ones, number for number."""
 
 import os
-import subprocess
 import sys
 import textwrap
 
 import pytest
 
+from background import job, needs, run
 from conftest import shared_file
 
 SCRIPT = textwrap.dedent(
@@ -31,12 +31,22 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.slow
-def test_sharded_equals_single_device():
-    data = shared_file("epoch-analyzing-chinchilla/svg_extracted_data.csv")
+def _env():
     env = dict(os.environ)
     env.pop("XLA_FLAGS", None)
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(data)], capture_output=True, text=True, env=env, timeout=600)
+    return env
+
+
+@job(cost=30)
+def power_sum_sharding(folder):
+    data = shared_file("epoch-analyzing-chinchilla/svg_extracted_data.csv")
+    return run([sys.executable, "-c", SCRIPT, str(data)], env=_env(), cwd=folder, timeout=600)
+
+
+@pytest.mark.slow
+@needs(power_sum_sharding)
+def test_sharded_equals_single_device():
+    proc = power_sum_sharding.result()
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().endswith("identical")
 
@@ -65,13 +75,17 @@ T2_SCRIPT = textwrap.dedent(
 )
 
 
+@job(cost=60)
+def t2_sharding(folder):
+    return run([sys.executable, "-c", T2_SCRIPT], env=_env(), cwd=folder, timeout=900)
+
+
 @pytest.mark.slow
+@needs(t2_sharding)
 def test_t2_bootstraps_shard_like_power_sums():
     """T² Approach 2 (stage 2) and the joint model go through the same driver: sharded
     over four host devices, T² Approach 2's draws equal the single-device ones number for
     number, and the joint model's to its refits' tolerance."""
-    env = dict(os.environ)
-    env.pop("XLA_FLAGS", None)
-    proc = subprocess.run([sys.executable, "-c", T2_SCRIPT], capture_output=True, text=True, env=env, timeout=900)
+    proc = t2_sharding.result()
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().endswith("identical")

@@ -1,0 +1,86 @@
+"""Checks that run in processes of their own, started beside the test process.
+
+Some checks need a fresh Python process: forced host devices, two processes joined by JAX's
+distributed runtime, a second process reading the program store, a notebook kernel. Each
+such check is a *job*: a function that starts its processes and returns what they printed
+or wrote, without touching JAX itself. A test declares the job it needs with
+``@needs(job)`` and takes ``job.result()``; the assertions stay in the test.
+
+When collection ends, tests/conftest.py starts the jobs of the selected tests on one
+background thread, one job at a time, longest first, so they run on the second core
+while the test process goes through the other modules. A job that has not started when
+its test asks for it runs there and then. A job's exceptions (a skip for missing shared
+data included) are raised again in its test.
+"""
+
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+
+FOLDERS: list = []  # the jobs' working folders, removed when the run ends
+
+
+class Job:
+    def __init__(self, function, cost: float):
+        self.function, self.cost = function, cost
+        self.name = f"{function.__module__}.{function.__name__}"
+        self._lock, self._done = threading.Lock(), threading.Event()
+        self._claimed, self._value, self._error = False, None, None
+
+    def run(self):
+        """Run the job unless it has started elsewhere; wait for it and return its value."""
+        with self._lock:
+            mine, self._claimed = not self._claimed, True
+        if mine:
+            try:
+                folder = Path(tempfile.mkdtemp(prefix="t2jax-job-"))
+                FOLDERS.append(folder)
+                self._value = self.function(folder)
+            except BaseException as error:  # noqa: BLE001 - handed to the test that asks
+                self._error = error
+            finally:
+                self._done.set()
+        self._done.wait()
+        return self._value
+
+    def result(self):
+        value = self.run()
+        if self._error is not None:
+            raise self._error
+        return value
+
+
+def job(cost: float):
+    """Declare a job; ``cost`` is its expected seconds (longer jobs start first)."""
+    return lambda function: Job(function, cost)
+
+
+def needs(*jobs: Job):
+    return pytest.mark.background(*jobs)
+
+
+def start(items) -> threading.Thread | None:
+    """Start the jobs the selected test items need, longest first, on one daemon thread."""
+    wanted = {j.name: j for item in items for mark in item.iter_markers("background") for j in mark.args}
+    queue = sorted(wanted.values(), key=lambda j: -j.cost)
+    if not queue:
+        return None
+    thread = threading.Thread(target=lambda: [j.run() for j in queue], name="test-jobs", daemon=True)
+    thread.start()
+    return thread
+
+
+def run(argv, *, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
+    """One process of a job: output captured as text, a timeout, no exception on failure
+    (the test reads the return code and the end of stderr)."""
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def cleanup():
+    for folder in FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
