@@ -7,10 +7,10 @@ or wrote, without touching JAX itself. A test declares the job it needs with
 ``@needs(job)`` and takes ``job.result()``; the assertions stay in the test.
 
 When collection ends, tests/conftest.py starts the jobs of the selected tests on one
-background thread, one job at a time, longest first, so they run on the second core
-while the test process goes through the other modules. A job that has not started when
-its test asks for it runs there and then. A job's exceptions (a skip for missing shared
-data included) are raised again in its test.
+background thread, one job at a time (see ``job`` for the order), so they run on the
+second core while the test process goes through the other modules. A job that has not
+started when its test asks for it runs there and then. A job's exceptions (a skip for
+missing shared data included) are raised again in its test.
 """
 
 import shutil
@@ -26,8 +26,8 @@ FOLDERS: list = []  # the jobs' working folders, removed when the run ends
 
 
 class Job:
-    def __init__(self, function, cost: float):
-        self.function, self.cost = function, cost
+    def __init__(self, function, cost: float, warm: bool):
+        self.function, self.cost, self.warm = function, cost, warm
         self.name = f"{function.__module__}.{function.__name__}"
         self._lock, self._done = threading.Lock(), threading.Event()
         self._claimed, self._value, self._error = False, None, None
@@ -55,9 +55,13 @@ class Job:
         return value
 
 
-def job(cost: float):
-    """Declare a job; ``cost`` is its expected seconds (longer jobs start first)."""
-    return lambda function: Job(function, cost)
+def job(cost: float, warm: bool = False):
+    """Declare a job; ``cost`` is its expected seconds. ``warm``: its processes read the
+    run's compilation cache and compile what the test process compiles too, so it waits
+    until the jobs that cannot share (other device counts, caches of their own) have run,
+    by when the test process has compiled much of what it needs. Within each group the
+    longer jobs start first."""
+    return lambda function: Job(function, cost, warm)
 
 
 def needs(*jobs: Job):
@@ -65,9 +69,10 @@ def needs(*jobs: Job):
 
 
 def start(items) -> threading.Thread | None:
-    """Start the jobs the selected test items need, longest first, on one daemon thread."""
+    """Start the jobs the selected test items need on one daemon thread: those that share
+    no programs with the test process first, longest first."""
     wanted = {j.name: j for item in items for mark in item.iter_markers("background") for j in mark.args}
-    queue = sorted(wanted.values(), key=lambda j: -j.cost)
+    queue = sorted(wanted.values(), key=lambda j: (j.warm, -j.cost))
     if not queue:
         return None
     thread = threading.Thread(target=lambda: [j.run() for j in queue], name="test-jobs", daemon=True)

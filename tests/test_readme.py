@@ -57,7 +57,7 @@ def run_examples():
     print("the README's examples hold")
 
 
-@job(cost=90)
+@job(cost=90, warm=True)
 def readme_examples(folder):
     code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_readme; test_readme.run_examples()"
     return run([sys.executable, "-c", code], cwd=folder, timeout=1200)

@@ -179,7 +179,7 @@ WORKER = textwrap.dedent(
 )
 
 
-@job(cost=40)
+@job(cost=40, warm=True)
 def two_processes(folder):
     """The worker in two processes joined over gloo, then in one (after: two cores)."""
     here = os.path.dirname(__file__)

@@ -35,7 +35,7 @@ def test_fit_with_flops_column(tmp_path, capsys):
     assert "approach3 fit of 234 points" in capsys.readouterr().out
 
 
-@job(cost=25)
+@job(cost=25, warm=True)
 def demo(folder):
     """The README's quick start, `t2jax demo`, as a user runs it: its own process."""
     return folder, run([sys.executable, "-m", "t2jax.cli", "demo", "--out", str(folder)], cwd=folder, timeout=900)

@@ -37,7 +37,7 @@ def _execute(path):
         return done, (nbformat.read(out, as_version=4) if out.exists() else None)
 
     executed.__name__ = f"executed_{path.stem}"
-    return job(cost=COST.get(path.name, 10))(executed)
+    return job(cost=COST.get(path.name, 10), warm=True)(executed)
 
 
 JOBS = {path.name: _execute(path) for path in NOTEBOOKS}

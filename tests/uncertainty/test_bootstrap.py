@@ -144,7 +144,7 @@ print("identical" if same else "different")
 """
 
 
-@job(cost=20)
+@job(cost=20, warm=True)
 def progress_blocks(folder):
     """In a fresh process: late in a long suite, XLA's CPU compiler was seen to crash
     (SIGSEGV) compiling this check's retry program, though never in a fresh process."""
