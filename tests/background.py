@@ -23,6 +23,7 @@ import pytest
 
 
 FOLDERS: list = []  # the jobs' working folders, removed when the run ends
+RUNNING: set = set()  # the jobs' processes not yet awaited
 
 
 class Job:
@@ -80,12 +81,33 @@ def start(items) -> threading.Thread | None:
     return thread
 
 
+def spawn(argv, **kwargs) -> subprocess.Popen:
+    """Start one process of a job, its output captured as text. A process still running
+    when the run ends (stopped early, say) is ended with it."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    RUNNING.add(proc)
+    return proc
+
+
 def run(argv, *, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
-    """One process of a job: output captured as text, a timeout, no exception on failure
-    (the test reads the return code and the end of stderr)."""
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
+    """One process of a job, to its end: no exception on failure (the test reads the return
+    code and the end of stderr); past ``timeout`` it is killed and TimeoutExpired raised."""
+    proc = spawn(argv, **kwargs)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    finally:
+        RUNNING.discard(proc)
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
-def cleanup():
-    for folder in FOLDERS:
+def cleanup(processes=None, folders=None):
+    """End the jobs' processes still running and remove their folders (all by default)."""
+    for proc in list(RUNNING if processes is None else processes):
+        proc.kill()
+        RUNNING.discard(proc)
+    for folder in FOLDERS if folders is None else folders:
         shutil.rmtree(folder, ignore_errors=True)

@@ -50,3 +50,18 @@ def test_a_job_not_started_runs_when_asked_and_its_errors_reach_the_test():
         background.job(cost=1)(broken).result()
     with pytest.raises(pytest.skip.Exception):
         background.job(cost=1)(skipped).result()
+
+
+def test_processes_report_failures_time_out_and_end_with_the_run():
+    import subprocess
+    import sys
+
+    done = background.run([sys.executable, "-c", "import sys; print('out'); sys.exit('bad row 3')"])
+    assert done.returncode == 1 and done.stdout == "out\n" and "bad row 3" in done.stderr
+    with pytest.raises(subprocess.TimeoutExpired):
+        background.run([sys.executable, "-c", "import time; time.sleep(60)"], timeout=0.5)
+    assert not any("sleep(60)" in p.args[-1] for p in background.RUNNING)  # killed and awaited
+    proc = background.spawn([sys.executable, "-c", "import time; time.sleep(61)"])
+    assert proc in background.RUNNING
+    background.cleanup([proc], [])  # what the end of the run does to every job's processes
+    assert proc.wait(timeout=10) != 0 and proc not in background.RUNNING

@@ -5,7 +5,6 @@ split over two processes (jax.distributed on localhost) as in one."""
 import json
 import os
 import socket
-import subprocess
 import sys
 import textwrap
 import warnings
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 
 import t2jax
-from background import job, needs, run
+from background import job, needs, run, spawn
 from t2jax.calibration.score import binomial_band, coverage_table, normalised_rank, uniformity
 from t2jax.families.t2_beta.simulate import t2_grid
 
@@ -189,8 +188,8 @@ def two_processes(folder):
     path = [here, os.path.dirname(here), os.environ.get("PYTHONPATH", "")]  # test_study imports tests/background
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     env.pop("XLA_FLAGS", None)
-    two = [subprocess.Popen([sys.executable, "-c", WORKER, str(folder / "two.pkl"), str(i), f"localhost:{port}"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    two = [spawn([sys.executable, "-c", WORKER, str(folder / "two.pkl"), str(i), f"localhost:{port}"], env=env)
+           for i in range(2)]
     outs = [p.communicate(timeout=600) for p in two]
     one = run([sys.executable, "-c", WORKER, str(folder / "one.pkl")], env=env, timeout=600)
     return folder, one, [(p.returncode, err) for p, (_, err) in zip(two, outs)]
