@@ -104,6 +104,12 @@ def run(argv, *, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
+def succeeded(proc: subprocess.CompletedProcess) -> str:
+    """What a job's process printed, stripped; a failure shows the end of its stderr."""
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout.strip()
+
+
 def cleanup(processes=None, folders=None):
     """End the jobs' processes still running and remove their folders (all by default)."""
     for proc in list(RUNNING if processes is None else processes):

@@ -7,7 +7,7 @@ import pytest
 
 from t2jax import load_chinchilla, varpro
 from t2jax.cli import main
-from background import job, needs, run
+from background import job, needs, run, succeeded
 
 
 def test_fit_json(scalefit_path, capsys):
@@ -45,7 +45,7 @@ def demo(folder):
 @needs(demo)
 def test_demo():
     tmp_path, done = demo.result()
-    assert done.returncode == 0, done.stderr[-2000:]
+    succeeded(done)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert set(summary["fits"]) == {"approach3", "varpro", "isoflop"}
     for name in ("approach3", "varpro"):

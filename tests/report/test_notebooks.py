@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from background import job, needs, run
+from background import job, needs, run, succeeded
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 EXECUTE = """
@@ -47,7 +47,7 @@ JOBS = {path.name: _execute(path) for path in NOTEBOOKS}
 @pytest.mark.parametrize("path", [pytest.param(p, marks=needs(JOBS[p.name]), id=p.name) for p in NOTEBOOKS])
 def test_notebook_runs(path):
     done, nb = JOBS[path.name].result()
-    assert done.returncode == 0, done.stderr[-3000:]
+    succeeded(done)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert outputs and not any(o.get("output_type") == "error" for o in outputs)
 
