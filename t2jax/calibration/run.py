@@ -100,10 +100,12 @@ def _study(law, kernel, truth, S, R, levels, seed, mesh, progress):
         U, value, converged, flagged = kernel.fit(C, mesh) if mine.size else empty  # more processes than studies
         seconds["fit"] = _lap(start, seconds)
         steps.next("refit")
-        W = np.concatenate([point_weights(int(study_seed(seed, s, 1).integers(2**31)), kernel.design.problems, R)
-                            for s in mine]) if mine.size else np.zeros((0, kernel.design.problems))
+        seeds = [int(study_seed(seed, s, 1).integers(2**31)) for s in mine]  # each study's bootstrap seed
+        W = np.concatenate([point_weights(b, kernel.design.problems, R)
+                            for b in seeds]) if mine.size else np.zeros((0, kernel.design.problems))
         rows = np.repeat(np.arange(mine.size), R)
-        Ud, _, ok = kernel.refit(C, U, rows, W, mesh=mesh, progress=progress) if mine.size else (U, None, np.zeros(0, bool))
+        Ud, _, ok = (kernel.refit(C, U, rows, W, seeds=seeds, mesh=mesh, progress=progress) if mine.size
+                     else (U, None, np.zeros(0, bool)))
         ok = np.asarray(ok) & np.all(np.isfinite(Ud), axis=1)
         seconds["refit"] = _lap(start, seconds)
         steps.next("allocate")

@@ -77,7 +77,7 @@ class Family:
         and ``refit`` take, padded to a width every process of a run shares), ``fit``,
         ``refit``, ``table``, ``default_design`` and a default ``truth``."""
         raise T2JaxError(f"law '{law.name}' (family {self.name}) has no batched simulated studies yet "
-                         f"(t2jax.study runs t2-joint)")
+                         f"(t2jax.study runs t2-joint and t2-irt)")
 
     def count_loglik(self, fit, law, train, test):
         """Log predictive probability of each count of ``test`` (checkpoints x problems, NaN

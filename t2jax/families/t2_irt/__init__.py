@@ -5,7 +5,7 @@ Held-out counts are predicted problem by problem, from each problem's posterior 
 difficulty given the counts the fit saw. Bootstrap: problems resampled, EM refits through
 the batched driver (:mod:`~t2jax.families.t2_irt.bootstrap`). Posterior: NUTS of the
 population parameters with the difficulties integrated out
-(:mod:`~t2jax.families.t2_irt.bayes`)."""
+(:mod:`~t2jax.families.t2_irt.bayes`). Simulated studies: :mod:`~t2jax.families.t2_irt.study`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from t2jax.data.passk_table import as_table
 from t2jax.families.t2_irt.bootstrap import bootstrap_irt, check_resample
 from t2jax.families.t2_irt.fit import counts_arrays, fit_irt, latent_loss, node_loglik, posterior
 from t2jax.families.t2_irt.bayes import irt_model, irt_posterior
+from t2jax.families.t2_irt.study import IrtStudies
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, T2_IRT, irt_log_miss, log_weights, node_beta, nodes
 from t2jax.data.passk_table import counts_of
 from t2jax.fitting.result import with_extras
@@ -79,9 +80,12 @@ class T2IrtFamily(Family):
     def count_loglik(self, fit, law, train, test):
         return problem_predictive(fit.params, train, test)
 
+    def studies(self, law):
+        return IrtStudies
+
 
 T2_IRT_FAMILY = register_family(T2IrtFamily())
 register(T2_IRT, builtin=True)
 
-__all__ = ["IRT_PARAMS", "K", "T2_IRT", "T2_IRT_FAMILY", "counts_arrays", "fit_irt", "irt_log_miss", "irt_model",
+__all__ = ["IRT_PARAMS", "IrtStudies", "K", "T2_IRT", "T2_IRT_FAMILY", "counts_arrays", "fit_irt", "irt_log_miss", "irt_model",
            "irt_posterior", "latent_loss", "node_loglik", "problem_predictive"]

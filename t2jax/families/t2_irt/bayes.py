@@ -40,7 +40,7 @@ from jax.scipy.special import logsumexp
 
 from t2jax.errors import warn
 from t2jax.families.t2_irt.fit import counts_arrays, latent_loss, node_loglik, posterior
-from t2jax.families.t2_irt.laws import IRT_PARAMS, K, WEIGHTS
+from t2jax.families.t2_irt.laws import IRT_PARAMS, K, M, WEIGHTS, grid, node_log_weights
 from t2jax.fitting.result import FitWarning
 from t2jax.precision import x64
 from t2jax.uncertainty.nuts import (EXPONENT_PRIOR, LOG_COEF_SCALE, chain_diagnostics, diagnostic_problems,
@@ -56,7 +56,7 @@ SURFACE_SITES = ("log_A", "log_B", "alpha", "beta")
 
 def irt_model(logN, logD, n, c, g, solved, log_atom=None):
     """numpyro model of the counts with every difficulty integrated out on the nodes ``g``
-    and the unsolvable atom, whose log weight is a site when ``log_atom`` is None and held
+    (whole bins, :data:`~t2jax.families.t2_irt.laws.M` nodes each) and the unsolvable atom, whose log weight is a site when ``log_atom`` is None and held
     at ``log_atom`` otherwise."""
     import numpyro
     import numpyro.distributions as dist
@@ -66,14 +66,14 @@ def irt_model(logN, logD, n, c, g, solved, log_atom=None):
     alpha = numpyro.sample("alpha", dist.Uniform(*EXPONENT_PRIOR))
     beta = numpyro.sample("beta", dist.Uniform(*EXPONENT_PRIOR))
     eta = {"eta_first": numpyro.sample("eta_first", dist.Normal(0.0, LOG_COEF_SCALE)),
-           "eta_steps": numpyro.sample("eta_steps", dist.Normal(jnp.zeros(g.size - 1), SMOOTHNESS * jnp.sqrt(
-               g[1] - g[0])).to_event(1))}
+           "eta_steps": numpyro.sample("eta_steps", dist.Normal(jnp.zeros(g.size // M - 1), SMOOTHNESS * jnp.sqrt(
+               g[M] - g[0])).to_event(1))}
     if log_atom is None:
         eta["eta_atom"] = numpyro.sample("eta_atom", dist.Normal(0.0, LOG_COEF_SCALE))
     log_w = log_weights_of(eta, -jnp.inf if log_atom is None else log_atom)
     v = jnp.stack([log_A, log_B, jnp.log(alpha), jnp.log(beta)])
-    numpyro.factor("counts", jnp.sum(posterior(node_loglik(latent_loss(v, logN, logD), g, n, c), log_w[0], log_w[1:],
-                                               solved)[1]))
+    numpyro.factor("counts", jnp.sum(posterior(node_loglik(latent_loss(v, logN, logD), g, n, c), log_w[0],
+                                               node_log_weights(log_w[1:]), solved)[1]))
 
 
 def log_weights_of(eta: dict, log_atom=-jnp.inf):
@@ -135,10 +135,10 @@ def irt_posterior(counts, point, *, num_chains: int = 4, num_warmup: int = 1000,
     """NUTS posterior of ``t2-irt`` from counts, starting at the maximum-likelihood fit ``point``."""
     logN, logD, n, c, scale = counts_arrays(counts)
     p = point.params
-    g = np.linspace(p["g_lo"], p["g_hi"], K)
+    g = grid(p["g_lo"], p["g_hi"]).reshape(K, M)
     problems = n.shape[1]
     first, last, log_atom = support(p, problems)
-    args = tuple(jnp.asarray(a) for a in (logN, logD, n, c, g[first:last + 1], np.any(c > 0, axis=0)))
+    args = tuple(jnp.asarray(a) for a in (logN, logD, n, c, g[first:last + 1].ravel(), np.any(c > 0, axis=0)))
     init = {k: jnp.asarray(v) for k, v in start_sites(p, scale, problems).items()}
     sites = SURFACE_SITES + ("eta_first", "eta_steps") + (("eta_atom",) if log_atom is None else ())
     kwargs = {"log_atom": log_atom}
@@ -150,7 +150,7 @@ def irt_posterior(counts, point, *, num_chains: int = 4, num_warmup: int = 1000,
     raw = to_params(samples, p, scale, problems)
     weights = np.stack([raw[name] for name in WEIGHTS], -1)
     tracked = {k: raw[k] for k in ("A", "B", "alpha", "beta") + (("w_unsolvable",) if log_atom is None else ())}
-    tracked["mean_difficulty"] = (weights @ g) / np.maximum(weights.sum(-1), 1e-300)
+    tracked["mean_difficulty"] = (weights @ g.mean(1)) / np.maximum(weights.sum(-1), 1e-300)
     diagnostics = chain_diagnostics(tracked)
     draws = pd.DataFrame({k: raw[k].reshape(-1) for k in IRT_PARAMS})
     draws["chain"] = np.repeat(np.arange(num_chains), num_samples)

@@ -31,7 +31,7 @@ from jax.scipy.special import gammaln, logsumexp
 from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
 from t2jax.families.power_sum.laws import CHINCHILLA
-from t2jax.families.t2_irt.laws import K, WEIGHTS, node_beta
+from t2jax.families.t2_irt.laws import K, WEIGHTS, bin_sums, grid, node_beta, node_log_weights
 from t2jax.laws.beta import log_binomial
 from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
@@ -80,15 +80,34 @@ def _surface_objective(v, logN, logD, g, s1, s2):
     return -jnp.sum(s1 * jax.nn.log_sigmoid(x) + s2 * jax.nn.log_sigmoid(-x)) / jnp.sum(s1 + s2)
 
 
+def surface_derivatives(v, logN, logD, g, s1, s2):
+    """``(value, gradient, hessian)`` of :func:`_surface_objective` in closed form through
+    the latent losses: the objective is a sum of per-checkpoint terms in :math:`L_j`, whose
+    first and second derivatives take one pass over checkpoints x nodes; the chain rule to
+    ``v`` needs only the ``J`` losses (autodiff of the full objective's hessian would make
+    several passes over every node)."""
+    L = latent_loss(v, logN, logD)
+    x = -L[:, None] - g[None, :]
+    total = jnp.sum(s1 + s2)
+    p, q = jax.nn.sigmoid(x), jax.nn.sigmoid(-x)
+    value = -jnp.sum(s1 * jax.nn.log_sigmoid(x) + s2 * jax.nn.log_sigmoid(-x)) / total
+    d1 = jnp.sum(s1 * q - s2 * p, axis=1) / total  # d value / d L_j
+    d2 = jnp.sum((s1 + s2) * p * q, axis=1) / total
+    jac = jax.jacfwd(latent_loss)(v, logN, logD)
+    curvature = jax.hessian(lambda u: d1 @ latent_loss(u, logN, logD))(v)
+    return value, jac.T @ d1, jac.T @ (d2[:, None] * jac) + curvature
+
+
 def em_map(theta, g, logN, logD, n, c, w, solved):
     """One EM iteration from ``theta = (log A_s, log B_s, log alpha, log beta, log pi_0,
-    log pi_1..K)``: the next ``theta`` and the marginal log-likelihood at ``theta``."""
+    log pi_1..K)`` (the atom and the bins' masses; ``g`` the nodes): the next ``theta`` and
+    the marginal log-likelihood at ``theta``."""
     v, lp0, lp = theta[:4], theta[4], theta[5:]
-    r, total = posterior(node_loglik(latent_loss(v, logN, logD), g, n, c), lp0, lp, solved)
+    r, total = posterior(node_loglik(latent_loss(v, logN, logD), g, n, c), lp0, node_log_weights(lp), solved)
     r = r * w[:, None]
-    mean = jnp.sum(r, axis=0) / jnp.sum(w)
+    mean = jnp.concatenate([jnp.sum(r[:, :1], axis=0), bin_sums(jnp.sum(r[:, 1:], axis=0))]) / jnp.sum(w)
     s1, s2 = c @ r[:, 1:], (n - c) @ r[:, 1:]
-    v = minimize(_surface_objective, v, logN, logD, g, s1, s2, max_iter=50).x
+    v = minimize(_surface_objective, v, logN, logD, g, s1, s2, max_iter=50, derivatives=surface_derivatives).x
     log_w = jnp.log(jnp.maximum(mean, jnp.finfo(mean.dtype).tiny))  # a weight EM empties stays finite
     return jnp.concatenate([v, log_w]), jnp.sum(w * total)
 
@@ -144,32 +163,78 @@ def bb_node_loglik(L, g, nu, n, c):
     return cells - per_node[None, :] + per_count[:, None]
 
 
-@program
-def bb_marginals(log_nu, v, log_pi0, log_pi, g, logN, logD, n, c):
+def bb_marginal_grid(log_nu, v, log_pi0, log_pi, g, logN, logD, n, c):
     """Marginal log-likelihood of the counts with a Beta-binomial of concentration
-    ``exp(log_nu)`` around each node (binomial constants included), at every ``log_nu``."""
+    ``exp(log_nu)`` around each node (binomial constants included), at every ``log_nu``
+    (``log_pi``: the bins' log masses, ``g``: the nodes)."""
     solved = jnp.any(c > 0, axis=0)
     L = latent_loss(v, logN, logD)
 
     def one(ln):
-        return jnp.sum(posterior(bb_node_loglik(L, g, jnp.exp(ln), n, c), log_pi0, log_pi, solved)[1])
+        return jnp.sum(posterior(bb_node_loglik(L, g, jnp.exp(ln), n, c), log_pi0, node_log_weights(log_pi), solved)[1])
 
     return jax.lax.map(one, log_nu)
 
 
-def _start(samples, logN, logD, n, c):
+bb_marginals = program(bb_marginal_grid)
+
+
+def start(N, D, logN, logD, n, c):
+    """EM's start: the surface of a Chinchilla fit to each checkpoint's logit solve rate,
+    the bins over the abilities it implies, the atom at the share of problems never solved
+    (with every problem solved somewhere its maximum-likelihood weight is 0, which EM only
+    drains slowly, along a flat direction shared with the top bin: it starts there) and
+    even bins: ``(v0, (g_lo, g_hi), log_pi0, log_pi)``."""
     rate = np.clip(c.sum(1) / np.maximum(n.sum(1), 1.0), 1e-4, 1 - 1e-4)
     y = -np.log(rate / (1 - rate))
     y = y - y.min() + 0.5
     with warnings.catch_warnings():  # a seed only: its E is not t2-irt's, and its bounds are not the fit's
         warnings.simplefilter("ignore", FitWarning)
-        surface = fit_power_law(Runs(samples.N, samples.D, y), CHINCHILLA, "varpro").params
-    s = np.exp(np.mean(np.log(samples.N))), np.exp(np.mean(np.log(samples.D)))
+        surface = fit_power_law(Runs(N, D, y), CHINCHILLA, "varpro").params
+    s = np.exp(np.mean(np.log(N))), np.exp(np.mean(np.log(D)))
     al, be = max(surface["alpha"], 0.05), max(surface["beta"], 0.05)
     v0 = np.array([np.log(max(surface["A"], 1e-6) / s[0] ** al), np.log(max(surface["B"], 1e-6) / s[1] ** be),
                    np.log(al), np.log(be)])
     ability = -np.asarray(latent_loss(jnp.asarray(v0), jnp.asarray(logN), jnp.asarray(logD)))
-    return v0, (float(ability.min()) - 6.0, float(ability.max()) + 20.0)
+    bins = float(ability.min()) - 6.0, float(ability.max()) + 20.0
+    never = float(np.mean(~np.any(c > 0, axis=0)))
+    log_pi0 = np.log(never) if never > 0 else np.log(np.finfo(float).tiny)
+    return v0, bins, log_pi0, np.full(K, np.log((1.0 - np.exp(log_pi0)) / K))
+
+
+def choose_nu(scores) -> tuple[float, int]:
+    """The log concentration from the marginal log-likelihood at :data:`NU_GRID`: the best
+    grid value refined by a parabola through it and its neighbours; and the best index."""
+    scores = np.asarray(scores)
+    best = int(np.argmax(scores))
+    log_nu = float(np.log(NU_GRID[best]))
+    if 0 < best < NU_GRID.size - 1:
+        x, y = np.log(NU_GRID[best - 1 : best + 2]), scores[best - 1 : best + 2]
+        curvature = (y[2] - 2 * y[1] + y[0]) / (x[1] - x[0]) ** 2
+        if curvature < 0:
+            log_nu = x[1] - (y[2] - y[0]) / (2 * (x[1] - x[0])) / curvature
+    return log_nu, best
+
+
+def state_params(X, scale) -> dict:
+    """Raw parameters of EM states ``X`` (rows: ``log A_s, log B_s, log alpha, log beta,
+    log pi_0, log pi_1..K``, then ``g_lo, g_hi, log nu``), each a column over rows."""
+    X = np.atleast_2d(np.asarray(X, np.float64))
+    al, be = np.exp(X[:, 2]), np.exp(X[:, 3])
+    return {"E": np.zeros(len(X)), "A": np.exp(X[:, 0]) * scale[0] ** al, "B": np.exp(X[:, 1]) * scale[1] ** be,
+            "alpha": al, "beta": be, "nu": np.exp(X[:, K + 7]), "g_lo": X[:, K + 5], "g_hi": X[:, K + 6],
+            "w_unsolvable": np.exp(X[:, 4])} | {name: np.exp(X[:, 5 + i]) for i, name in enumerate(WEIGHTS)}
+
+
+def at_bounds(X, best, logN, logD, n) -> tuple:
+    """Which parameters of the EM state ``X`` (one row) sit at a bound: nu at the grid's
+    end (``best``), mass on the bottom node, or on the top node while a problem there could
+    still be solved (else it is the unsolvable atom by another name)."""
+    weights = np.exp(X[5 : K + 5])
+    top_reach = float(np.max(n)) / (1.0 + np.exp(X[K + 6] + float(np.min(latent_loss(jnp.asarray(X[:4]), logN, logD)))))
+    edges = (("nu", best in (0, NU_GRID.size - 1)), ("g_lo", weights[0] > 1e-3),
+             ("g_hi", weights[-1] > 1e-3 and top_reach > 0.01))
+    return tuple(name for name, hit in edges if hit)
 
 
 @x64
@@ -180,35 +245,14 @@ def fit_irt(samples) -> FitResult:
     if samples.N.size < 4:
         raise T2JaxError(f"t2-irt needs at least 4 checkpoints; got {samples.N.size}")
     logN, logD, n, c, scale = counts_arrays(samples)
-    v0, (g_lo, g_hi) = _start(samples, logN, logD, n, c)
-    g = np.linspace(g_lo, g_hi, K)
-    never = float(np.mean(~np.any(c > 0, axis=0)))
-    # with every problem solved somewhere the atom's maximum-likelihood weight is 0 (EM only
-    # drains it slowly, along a flat direction shared with the top node): start it there
-    log_pi0 = np.log(never) if never > 0 else np.log(np.finfo(float).tiny)
-    log_pi = np.full(K, np.log((1.0 - np.exp(log_pi0)) / K))
-    args = tuple(jnp.asarray(a) for a in (g, logN, logD, n, c))
+    v0, bins, log_pi0, log_pi = start(samples.N, samples.D, logN, logD, n, c)
+    args = tuple(jnp.asarray(a) for a in (grid(*bins), logN, logD, n, c))
     v, lp0, lp, marginal, iterations, done = em(jnp.asarray(v0), log_pi0, jnp.asarray(log_pi), *args)
     scores = np.asarray(bb_marginals(np.log(NU_GRID), v, lp0, lp, *args))
-    best = int(np.argmax(scores))
-    log_nu = np.log(NU_GRID[best])
-    if 0 < best < NU_GRID.size - 1:  # a parabola through the best three grid values
-        x, y = np.log(NU_GRID[best - 1 : best + 2]), scores[best - 1 : best + 2]
-        curvature = (y[2] - 2 * y[1] + y[0]) / (x[1] - x[0]) ** 2
-        if curvature < 0:
-            log_nu = x[1] - (y[2] - y[0]) / (2 * (x[1] - x[0])) / curvature
+    log_nu, best = choose_nu(scores)
     value = float(bb_marginals(np.array([log_nu]), v, lp0, lp, *args)[0])
-    v = np.asarray(v)
-    al, be = float(np.exp(v[2])), float(np.exp(v[3]))
-    weights = np.exp(np.asarray(lp))
-    params = {"E": 0.0, "A": float(np.exp(v[0]) * scale[0] ** al), "B": float(np.exp(v[1]) * scale[1] ** be),
-              "alpha": al, "beta": be, "nu": float(np.exp(log_nu)), "g_lo": g_lo, "g_hi": g_hi,
-              "w_unsolvable": float(np.exp(lp0))} | dict(zip(WEIGHTS, map(float, weights)))
-    # mass on the top node is a bound only if a problem there could still be solved (else it is
-    # the unsolvable atom by another name); on the bottom node, always
-    top_reach = float(np.max(n)) / (1.0 + np.exp(g_hi + float(np.min(latent_loss(jnp.asarray(v), logN, logD)))))
-    edges = (("nu", best in (0, NU_GRID.size - 1)), ("g_lo", weights[0] > 1e-3),
-             ("g_hi", weights[-1] > 1e-3 and top_reach > 0.01))
-    at_bound = tuple(name for name, hit in edges if hit)
-    return FitResult("mle", "t2-irt", params, -value, int(np.sum(samples.observed)), bool(done), at_bound,
+    X = np.concatenate([np.asarray(v), [float(lp0)], np.asarray(lp), [*bins, log_nu]])
+    params = {k: float(col[0]) for k, col in state_params(X, scale).items()}
+    return FitResult("mle", "t2-irt", params, -value, int(np.sum(samples.observed)), bool(done),
+                     at_bounds(X, best, logN, logD, n),
                      {"em_iterations": int(iterations), "nu_grid": dict(zip(map(float, NU_GRID), map(float, scores)))})

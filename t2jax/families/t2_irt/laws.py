@@ -11,10 +11,15 @@ logistic item-response model), spread by a Beta of concentration :math:`\nu` aro
 .. math:: c_{ij} \mid d_i \sim \mathrm{BetaBinomial}(n_{ij}, \mu_{ij}\nu, (1 - \mu_{ij})\nu),
           \qquad \mu_{ij} = \sigma(-L_j - d_i).
 
-Difficulties follow a discrete distribution on a fixed grid of :data:`K` nodes
-:math:`g_1 < \dots < g_K` (``g_lo`` to ``g_hi``) with weights ``w00 .. w63``, plus an atom
-of problems no model solves (``w_unsolvable``): any shape, fitted by nonparametric
-maximum likelihood.
+Difficulties follow a histogram: :data:`K` equal bins centred at
+:math:`g_1 < \dots < g_K` (``g_lo`` to ``g_hi``) with masses ``w00 .. w63`` and a uniform
+density within each bin, plus an atom of problems no model solves (``w_unsolvable``): any
+shape, fitted by maximum likelihood. Each bin is integrated by :data:`M` midpoints (the
+"nodes"). A continuous density within bins matters: with hundreds of samples per problem
+each problem's difficulty is pinned to a few hundredths of a logit, far finer than a bin,
+and a distribution of point masses on the bin centres would misplace every problem between
+them (a misfit that a small concentration would then absorb, and that locks EM in poor
+optima).
 
 **Conventions.** The logistic slope is 1 (L in logit units), and :math:`E = 0`: a shift
 of every :math:`L_j` is a shift of every difficulty, so difficulties are measured from the
@@ -23,6 +28,8 @@ infinite-compute model, whose ability is 0. Then
 .. math:: 1 - \mathrm{pass}@k(N, D) = \pi_0 + \sum_k \pi_k\, \frac{B(a_k, b_k + k)}{B(a_k, b_k)},
           \qquad a_k = \mu_k\nu,\ b_k = (1 - \mu_k)\nu,\ \mu_k = \sigma(-L(N, D) - g_k),
 
+the sum running over the nodes, each with its bin's mass over :data:`M`,
+
 computed as a stable log miss rate (a log-sum-exp over nodes).
 """
 
@@ -30,26 +37,48 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import logsumexp
 
 from t2jax.laws.beta import beta_log_miss
 from t2jax.laws.chinchilla import SURFACE, chinchilla_loss
 from t2jax.laws.law import miss_rate_law
 
-K = 64  #: difficulty nodes
+K = 64  #: difficulty bins
+M = 8  #: nodes (midpoints) per bin
 WEIGHTS = tuple(f"w{k:02d}" for k in range(K))
 IRT_PARAMS = SURFACE + ("nu", "g_lo", "g_hi", "w_unsolvable") + WEIGHTS
 
 
+def grid(g_lo, g_hi):
+    """The ``K * M`` nodes of bins centred from ``g_lo`` to ``g_hi``: each bin's ``M``
+    midpoints, bin by bin (host or traced)."""
+    xp = jnp if isinstance(g_lo, jax.Array) or isinstance(g_hi, jax.Array) else np
+    width = (g_hi - g_lo) / (K - 1)
+    centres = g_lo + width * xp.arange(K)
+    return (centres[:, None] + width * ((xp.arange(M) + 0.5) / M - 0.5)[None, :]).reshape(-1)
+
+
+def node_log_weights(log_w):
+    """Each node's log weight from its bin's log mass (last axis: bins)."""
+    return jnp.repeat(log_w, M, axis=-1) - jnp.log(M)
+
+
+def bin_sums(r):
+    """Node quantities summed within bins (last axis: nodes, bin by bin)."""
+    return r.reshape(r.shape[:-1] + (-1, M)).sum(-1)
+
+
 def nodes(params):
-    """The difficulty grid ``g_1 .. g_K``."""
-    return params["g_lo"] + (params["g_hi"] - params["g_lo"]) * jnp.linspace(0.0, 1.0, K)
+    """The difficulty nodes (:func:`grid`)."""
+    return grid(jnp.asarray(params["g_lo"]), jnp.asarray(params["g_hi"]))
 
 
 def log_weights(params):
-    """``(log pi_0, log pi_1..K)``: the unsolvable atom and the grid's weights."""
+    """``(log pi_0, log weight of each node)``: the unsolvable atom and the bins' masses
+    spread over their nodes."""
     w = jnp.stack([jnp.asarray(params[n]) for n in WEIGHTS])
-    return jnp.log(jnp.asarray(params["w_unsolvable"])), jnp.log(w)
+    return jnp.log(jnp.asarray(params["w_unsolvable"])), node_log_weights(jnp.log(w))
 
 
 def node_beta(L, g, nu):
@@ -75,5 +104,5 @@ T2_IRT = miss_rate_law(
     constraints=(("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"), ("beta", "positive"),
                  ("nu", "positive"), ("w_unsolvable", "nonnegative")) + tuple((w, "nonnegative") for w in WEIGHTS),
     family="t2-irt", methods=("mle",), data="samples",
-    description="shared problem difficulty (1PL logistic, nonparametric difficulty grid) driven by a latent loss",
+    description="shared problem difficulty (1PL logistic, histogram of difficulty) driven by a latent loss",
 )

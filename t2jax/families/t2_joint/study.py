@@ -134,9 +134,10 @@ class JointStudies:
             L = np.asarray(jax.vmap(lambda u: beta_params(u, *self.shared[:2])[2])(jnp.asarray(U)))
         return np.any(np.stack(list(bounds_hit(to_params(U, self.scale), L).values())), axis=0)
 
-    def refit(self, counts, U, study, column_weights, *, mesh=None, progress=None):
+    def refit(self, counts, U, study, column_weights, *, seeds=None, mesh=None, progress=None):
         """Refits of every row (a study's index and its problem weights), each from its
-        study's fit: ``(U, value, converged)``."""
+        study's fit: ``(U, value, converged)``. (``seeds``, the studies' bootstrap seeds, go
+        unused: the weights are these refits' only random step.)"""
         d = counts[1]
         shared = (*self.shared[:2], *(jnp.asarray(a) for a in (d.beta, d.n, d.c, d.index)))
         refit = lambda rows, u, it, chunk, m: study_refits(u, *shared, *rows, chunk=chunk, max_iter=it, mesh=m)
