@@ -8,6 +8,7 @@ from scipy import special
 
 import t2jax
 from t2jax.families.t2_irt import K, problem_predictive
+from t2jax.families.t2_irt.laws import M
 from t2jax.precision import x64
 
 TRUTH = {"A": 400.0, "B": 300.0, "alpha": 0.3, "beta": 0.28}
@@ -37,16 +38,18 @@ def true_pass(d, N, D, k):
     return float(np.mean(1.0 - (1.0 - p) ** k))
 
 
-def test_log_miss_is_the_mixture_of_beta_binomial_misses():
+def test_log_miss_is_the_mixture_of_beta_binomial_misses_over_a_histogram():
     rng = np.random.default_rng(0)
     w = rng.dirichlet(np.ones(K + 1))
     params = {"E": 0.0, "A": 50.0, "B": 80.0, "alpha": 0.3, "beta": 0.25, "nu": 40.0, "g_lo": -9.0, "g_hi": 6.0,
               "w_unsolvable": w[0]} | {f"w{k:02d}": w[k + 1] for k in range(K)}
     N, D, k = 2e8, 4e9, 16.0
     L = 50.0 * N ** -0.3 + 80.0 * D ** -0.25
-    mu = special.expit(-L - np.linspace(-9.0, 6.0, K))
+    width = 15.0 / (K - 1)  # K bins centred from -9 to 6, each a uniform density over its width
+    sub = np.linspace(-9.0, 6.0, K)[:, None] + width * ((np.arange(M) + 0.5) / M - 0.5)[None, :]  # midpoints
+    mu = special.expit(-L - sub)
     a, b = mu * 40.0, (1 - mu) * 40.0
-    miss = w[0] + np.sum(w[1:] * np.exp(special.betaln(a, b + k) - special.betaln(a, b)))
+    miss = w[0] + np.sum(w[1:] * np.mean(np.exp(special.betaln(a, b + k) - special.betaln(a, b)), axis=1))
     got = x64(t2jax.get_law("t2-irt").log_miss_rate)(params, N, D, k)
     assert float(got) == pytest.approx(np.log(miss), rel=1e-6)
 
@@ -106,18 +109,18 @@ def test_posterior_integrates_difficulties_out_and_predicts_the_studied_range(st
     (the diagnostics say so), so no interval of a parameter is asserted here."""
     samples, d = study
     fit = t2jax.fit(samples, "t2-irt")
-    post = t2jax.posterior(samples, law="t2-irt", point=fit, num_chains=2, num_warmup=100, num_samples=100, seed=1,
+    post = t2jax.posterior(samples, law="t2-irt", point=fit, num_chains=2, num_warmup=60, num_samples=60, seed=1,
                            rhat_max=10.0, progress_bar=False)
-    assert post.point is fit and isinstance(post.divergences, int) and len(post.draws) == 200
+    assert post.point is fit and isinstance(post.divergences, int) and len(post.draws) == 120
     assert set(post.diagnostics.index) == {"A", "B", "alpha", "beta", "w_unsolvable", "mean_difficulty"}
     assert np.isfinite(post.diagnostics.to_numpy()).all()
     weights = post.draws[[f"w{k:02d}" for k in range(K)] + ["w_unsolvable"]].to_numpy()
     assert np.allclose(weights.sum(1), 1.0, atol=1e-9) and (weights >= 0).all()
     law = t2jax.get_law("t2-irt")
     for N, D, k in ((1e9, 2e10, 16), (3e7, 1.5e8, 1)):
-        acc = np.array([float(x64(law.accuracy)(row, N, D, k)) for row in post.draws.iloc[::10].to_dict("records")])
+        acc = np.array([float(x64(law.accuracy)(row, N, D, k)) for row in post.draws.iloc[::6].to_dict("records")])
         assert np.median(acc) == pytest.approx(true_pass(d, N, D, k), abs=0.03), (N, D, k)
-    band = t2jax.allocation_intervals(post.draws.iloc[::10], "t2-irt", 1e20, 1e11, 0.9)
+    band = t2jax.allocation_intervals(post.draws.iloc[::6], "t2-irt", 1e20, 1e11, 0.9)
     assert 0 < band.loc["N", "lower"] <= band.loc["N", "median"] <= band.loc["N", "upper"]
 
 

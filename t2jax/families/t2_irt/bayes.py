@@ -1,5 +1,5 @@
 r"""NUTS posterior of ``t2-irt``'s population parameters, every problem's difficulty
-integrated out on the grid (the marginal likelihood the EM maximises: the 1PL binomial
+integrated out on the bins' nodes (the marginal likelihood the EM maximises: the 1PL binomial
 counts, :func:`~t2jax.families.t2_irt.fit.node_loglik`).
 
 Sites, on covariates scaled by their geometric means:
@@ -10,10 +10,10 @@ Sites, on covariates scaled by their geometric means:
    \eta_1 \sim \mathcal N(0, 5), \quad \eta_{k+1} - \eta_k \sim \mathcal N(0, s^2\,\Delta g), \quad
    \eta_0 \sim \mathcal N(0, 5), \quad (\pi_0, \pi_1, \dots, \pi_K) = \mathrm{softmax}(\eta_0, \eta_1, \dots, \eta_K),
 
-a Brownian prior on the log weights over the difficulty grid (scale :data:`SMOOTHNESS`
-per square-root logit; :math:`\Delta g` is the grid step): nearby difficulties get
-similar weight, and a node far from every problem gets little mass, where a flat
-Dirichlet on 65 weights would spread a third of the mass over empty nodes. The grid
+a Brownian prior on the log masses of the difficulty bins (scale :data:`SMOOTHNESS`
+per square-root logit; :math:`\Delta g` is the bin width): nearby difficulties get
+similar weight, and a bin far from every problem gets little mass, where a flat
+Dirichlet on 65 weights would spread a third of the mass over empty bins. The bins
 and the Beta-binomial concentration :math:`\nu` stay at the point fit's, as in the
 bootstrap. The chains start at the point fit (empty nodes' weights floored at
 :data:`FLOOR`) with a Laplace approximation of the log posterior as the starting dense
@@ -56,8 +56,9 @@ SURFACE_SITES = ("log_A", "log_B", "alpha", "beta")
 
 def irt_model(logN, logD, n, c, g, solved, log_atom=None):
     """numpyro model of the counts with every difficulty integrated out on the nodes ``g``
-    (whole bins, :data:`~t2jax.families.t2_irt.laws.M` nodes each) and the unsolvable atom, whose log weight is a site when ``log_atom`` is None and held
-    at ``log_atom`` otherwise."""
+    (whole bins, :data:`~t2jax.families.t2_irt.laws.M` nodes each) and the unsolvable
+    atom, whose log weight is a site when ``log_atom`` is None and held at ``log_atom``
+    otherwise."""
     import numpyro
     import numpyro.distributions as dist
 

@@ -19,7 +19,7 @@ shape, fitted by maximum likelihood. Each bin is integrated by :data:`M` midpoin
 each problem's difficulty is pinned to a few hundredths of a logit, far finer than a bin,
 and a distribution of point masses on the bin centres would misplace every problem between
 them (a misfit that a small concentration would then absorb, and that locks EM in poor
-optima).
+optima; :mod:`~t2jax.families.t2_irt.fit` has the measurements).
 
 **Conventions.** The logistic slope is 1 (L in logit units), and :math:`E = 0`: a shift
 of every :math:`L_j` is a shift of every difficulty, so difficulties are measured from the
@@ -28,9 +28,9 @@ infinite-compute model, whose ability is 0. Then
 .. math:: 1 - \mathrm{pass}@k(N, D) = \pi_0 + \sum_k \pi_k\, \frac{B(a_k, b_k + k)}{B(a_k, b_k)},
           \qquad a_k = \mu_k\nu,\ b_k = (1 - \mu_k)\nu,\ \mu_k = \sigma(-L(N, D) - g_k),
 
-the sum running over the nodes, each with its bin's mass over :data:`M`,
-
-computed as a stable log miss rate (a log-sum-exp over nodes).
+the sum running over the nodes :math:`g_k` (here: each bin's :data:`M` midpoints), each
+weighted by its bin's mass over :data:`M`; computed as a stable log miss rate (a
+log-sum-exp over nodes).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from t2jax.laws.chinchilla import SURFACE, chinchilla_loss
 from t2jax.laws.law import miss_rate_law
 
 K = 64  #: difficulty bins
-M = 8  #: nodes (midpoints) per bin
+M = 16  #: nodes (midpoints) per bin
 WEIGHTS = tuple(f"w{k:02d}" for k in range(K))
 IRT_PARAMS = SURFACE + ("nu", "g_lo", "g_hi", "w_unsolvable") + WEIGHTS
 

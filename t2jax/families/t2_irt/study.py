@@ -5,11 +5,12 @@ problem; every checkpoint asks the same problems) and works on a batch of studie
 ``(J, P)`` table of counts:
 
 * :meth:`~IrtStudies.simulate`: one study's counts from the model itself: each problem's
-  difficulty drawn once from the difficulty distribution (the atom or a node) and kept at
+  difficulty drawn once from the difficulty distribution (the atom or within a bin) and kept at
   every checkpoint, each cell's success rate from the Beta around its node, binomial counts;
-* :meth:`~IrtStudies.fit`: every study's maximum-likelihood fit as :func:`fit_irt` makes
-  it (the start per study on the host, then EM for every study in one mapped program, then
-  the concentration's grid for every study in another);
+* :meth:`~IrtStudies.fit`: every study's maximum-likelihood fit as
+  :func:`~t2jax.families.t2_irt.fit.fit_irt` makes it (the start per study on the host,
+  then EM for every study in one mapped program, twice, then the concentration's grid for
+  every study in another);
 * :meth:`~IrtStudies.refit`: every (study, problem resample) EM refit as one batch through
   the batched driver, the program the bootstrap runs
   (:func:`~t2jax.families.t2_irt.bootstrap.em_refits`): rows carry their study's index and
@@ -26,32 +27,21 @@ from typing import Optional
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from t2jax.data.design import Design
 from t2jax.families.t2_irt.bootstrap import grid_offsets, point_state, refit_rows, shifted
 from t2jax.families.t2_irt.fit import (
-    MAX_EM,
     NU_GRID,
     at_bounds,
     bb_marginal_grid,
     choose_nu,
-    em_run,
+    fit_em,
     start,
     state_params,
 )
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, WEIGHTS, grid
 from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows
-
-
-@program(static_argnames=("mesh",), storable=lambda mesh=None, **_: mesh is None)
-def study_ems(V0, LP0, LP, G, logN, logD, n, C, mesh=None):
-    """EM to convergence for every study (its start ``V0, LP0, LP``, grid ``G`` and counts
-    ``C``), one study at a time on each device."""
-    ones = jnp.ones(n.shape[1], n.dtype)
-    return map_rows(lambda v, a, p, g, c: em_run(v, a, p, g, logN, logD, n, c, ones, MAX_EM), (V0, LP0, LP, G, C), 1,
-                    mesh)
 
 
 @program(static_argnames=("mesh",), storable=lambda mesh=None, **_: mesh is None)
@@ -66,6 +56,10 @@ def study_marginals(log_nu, X, logN, logD, n, C, mesh=None):
     return map_rows(one, (log_nu, X, C), 1, mesh)
 
 
+def _normalised(w):
+    return w / w.sum()
+
+
 class IrtStudies:
     """``t2-irt``'s study kernel at ``design`` (see the module docstring)."""
 
@@ -75,7 +69,7 @@ class IrtStudies:
     #: difficulties N(-2.9, 1.5) on the grid, a twentieth unsolvable, nu = 300
     truth = ({"E": 0.0, "A": 800.0, "B": 2600.0, "alpha": 0.34, "beta": 0.28, "nu": 300.0, "g_lo": -8.9,
               "g_hi": 4.1, "w_unsolvable": 0.05}
-             | dict(zip(WEIGHTS, 0.95 * special.softmax(-0.5 * ((np.linspace(-8.9, 4.1, K) + 2.9) / 1.5) ** 2))))
+             | dict(zip(WEIGHTS, 0.95 * _normalised(np.exp(-0.5 * ((np.linspace(-8.9, 4.1, K) + 2.9) / 1.5) ** 2)))))
 
     def __init__(self, design: Design):
         self.design = design
@@ -93,13 +87,15 @@ class IrtStudies:
         return Design(np.repeat(sizes, tokens.size), np.tile(tokens, sizes.size), **options)
 
     def simulate(self, params: dict, rng: np.random.Generator) -> np.ndarray:
-        """One study's counts ``(J, P)``: difficulties drawn once per problem, kept at every checkpoint."""
+        """One study's counts ``(J, P)``: difficulties drawn once per problem (a bin, then
+        uniformly within it; or the atom, never solved), kept at every checkpoint."""
         d = self.design
         w = np.array([params["w_unsolvable"]] + [params[n] for n in WEIGHTS], np.float64)
-        node = rng.choice(K + 1, size=d.problems, p=w / w.sum())
-        g = np.linspace(params["g_lo"], params["g_hi"], K)
+        node = rng.choice(K + 1, size=d.problems, p=w / w.sum())  # 0: the atom, else a bin
+        width = (params["g_hi"] - params["g_lo"]) / (K - 1)
+        difficulty = params["g_lo"] + width * (np.maximum(node - 1, 0) + rng.uniform(-0.5, 0.5, d.problems))
         L = params["A"] * d.N ** -params["alpha"] + params["B"] * d.D ** -params["beta"]
-        mu = special.expit(-L[:, None] - g[np.maximum(node - 1, 0)][None, :])
+        mu = 0.5 * (1.0 + np.tanh(-0.5 * (L[:, None] + difficulty[None, :])))  # sigmoid(-L - d)
         p = rng.beta(np.maximum(mu * params["nu"], 1e-300), np.maximum((1.0 - mu) * params["nu"], 1e-300))
         return np.where(node[None, :] == 0, 0.0, rng.binomial(d.samples, p)).astype(np.float64)
 
@@ -115,9 +111,8 @@ class IrtStudies:
         marginal log-likelihood, ``flagged`` where a fit sits at a bound."""
         starts = [start(self.design.N, self.design.D, self.logN, self.logD, self.n, c) for c in C]
         V0, bins, LP0, LP = (np.stack([s[i] for s in starts]) for i in range(4))
-        G = np.stack([grid(*b) for b in bins])
         shared = tuple(jnp.asarray(a) for a in (self.logN, self.logD, self.n))
-        V, lp0, lp, _, _, done = study_ems(*map(jnp.asarray, (V0, LP0, LP, G)), *shared, jnp.asarray(C), mesh=mesh)
+        V, lp0, lp, _, _, done, bins = fit_em(V0, bins, LP0, LP, self.logN, self.logD, self.n, C, mesh=mesh)
         X = np.concatenate([np.asarray(V), np.asarray(lp0)[:, None], np.asarray(lp), bins,
                             np.zeros((len(C), 1))], 1)
         scores = np.asarray(study_marginals(np.broadcast_to(np.log(NU_GRID), (len(C), NU_GRID.size)), X, *shared, C,
