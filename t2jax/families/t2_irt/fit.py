@@ -202,17 +202,20 @@ def start(N, D, logN, logD, n, c):
     al, be = max(surface["alpha"], 0.05), max(surface["beta"], 0.05)
     v0 = np.array([np.log(max(surface["A"], 1e-6) / s[0] ** al), np.log(max(surface["B"], 1e-6) / s[1] ** be),
                    np.log(al), np.log(be)])
-    bins = span(v0, logN, logD)
+    bins = span(v0, logN, logD, c)
     never = float(np.mean(~np.any(c > 0, axis=0)))
     log_pi0 = np.log(never) if never > 0 else np.log(np.finfo(float).tiny)
     return v0, bins, log_pi0, np.full(K, np.log((1.0 - np.exp(log_pi0)) / K))
 
 
-def span(v, logN, logD) -> tuple[float, float]:
+def span(v, logN, logD, c) -> tuple[float, float]:
     """Centres of the first and last bin for the surface ``v``: from the lowest ability
     less 6 logits to the highest plus 20 (hard problems a model rarely solves sit far above
-    its ability)."""
+    its ability), over the checkpoints that solved something (one that solved nothing only
+    bounds every difficulty from below, and a fit may put its ability anywhere under it)."""
     ability = -np.asarray(latent_loss(jnp.asarray(v), jnp.asarray(logN), jnp.asarray(logD)))
+    some = np.asarray(c).sum(1) > 0
+    ability = ability[some] if some.any() else ability
     return float(ability.min()) - 6.0, float(ability.max()) + 20.0
 
 
@@ -245,7 +248,7 @@ def fit_em(V0, bins, LP0, LP, logN, logD, n, C, mesh=None) -> tuple:
     (:func:`rebin`): ``(V, log_pi0, log_pi, marginal, iterations, converged, bins)``."""
     V, lp0, lp, _, first, _ = em_batch(V0, LP0, LP, np.stack([grid(*b) for b in bins]), logN, logD, n, C, mesh=mesh)
     V = np.asarray(V)
-    again = [span(v, logN, logD) for v in V]
+    again = [span(v, logN, logD, c) for v, c in zip(V, C)]
     LP = np.stack([rebin(row, old, new) for row, old, new in zip(np.asarray(lp), bins, again)])
     V, lp0, lp, marginal, second, done = em_batch(V, lp0, LP, np.stack([grid(*b) for b in again]), logN, logD, n, C,
                                                   mesh=mesh)
