@@ -144,7 +144,7 @@ def test_beta_binomial_node_likelihood_matches_the_direct_sum(study):
     """The fit's Beta-binomial marginal splits ln B(c + a, n - c + b) - ln B(a, b) into
     per-cell, per-node and per-count terms; it must equal the plain per-count sum, a count
     not asked (n = 0) included."""
-    from t2jax.families.t2_irt.fit import bb_node_loglik
+    from t2jax.families.t2_irt.likelihood import bb_node_loglik
     from t2jax.laws.beta import beta_binomial_logpmf
 
     samples, _ = study

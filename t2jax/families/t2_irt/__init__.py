@@ -16,7 +16,8 @@ from jax.scipy.special import logsumexp
 
 from t2jax.data.passk_table import as_table
 from t2jax.families.t2_irt.bootstrap import bootstrap_irt, check_resample
-from t2jax.families.t2_irt.fit import counts_arrays, fit_irt, latent_loss, node_loglik, posterior
+from t2jax.families.t2_irt.fit import fit_irt
+from t2jax.families.t2_irt.likelihood import counts_arrays, latent_loss, node_loglik, posterior
 from t2jax.families.t2_irt.bayes import irt_model, irt_posterior
 from t2jax.families.t2_irt.study import IrtStudies
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, T2_IRT, irt_log_miss, log_weights, node_beta, nodes

@@ -1,6 +1,6 @@
 r"""NUTS posterior of ``t2-irt``'s population parameters, every problem's difficulty
 integrated out on the bins' nodes (the marginal likelihood the EM maximises: the 1PL binomial
-counts, :func:`~t2jax.families.t2_irt.fit.node_loglik`).
+counts, :func:`~t2jax.families.t2_irt.likelihood.node_loglik`).
 
 Sites, on covariates scaled by their geometric means:
 
@@ -39,7 +39,7 @@ import pandas as pd
 from jax.scipy.special import logsumexp
 
 from t2jax.errors import warn
-from t2jax.families.t2_irt.fit import counts_arrays, latent_loss, node_loglik, posterior
+from t2jax.families.t2_irt.likelihood import counts_arrays, latent_loss, node_loglik, posterior
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, M, WEIGHTS, grid, node_log_weights
 from t2jax.fitting.result import FitWarning
 from t2jax.precision import x64

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from t2jax.errors import T2JaxError, warn
-from t2jax.families.t2_irt.fit import MAX_EM, counts_arrays, em_run, fit_irt, state_params
+from t2jax.families.t2_irt.fit import MAX_EM, em_run, fit_irt, state_params
+from t2jax.families.t2_irt.likelihood import counts_arrays
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, WEIGHTS, grid
 from t2jax.fitting.result import FitWarning
 from t2jax.precision import x64

@@ -38,13 +38,13 @@ import warnings
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import gammaln, logsumexp
+from jax.scipy.special import logsumexp
 
 from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
 from t2jax.families.power_sum.laws import CHINCHILLA
-from t2jax.families.t2_irt.laws import K, WEIGHTS, bin_sums, grid, node_beta, node_log_weights
-from t2jax.laws.beta import log_binomial
+from t2jax.families.t2_irt.laws import K, WEIGHTS, bin_sums, grid, node_log_weights
+from t2jax.families.t2_irt.likelihood import bb_marginals, counts_arrays, latent_loss, node_loglik, posterior
 from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult, FitWarning
@@ -57,35 +57,6 @@ MAX_EM = 20000
 #: log-likelihood: far below sampling noise (a parameter's standard error moves it by 0.5)
 EM_TOL = 1e-4
 NU_GRID = np.geomspace(3.0, 3e5, 11)
-
-
-def counts_arrays(samples):
-    """``(logN, logD, n, c, scale)`` with N, D over their geometric means; a problem a
-    checkpoint was not asked has ``n = c = 0`` (it contributes nothing)."""
-    obs = np.asarray(samples.observed, bool)
-    scale = np.array([np.exp(np.mean(np.log(samples.N))), np.exp(np.mean(np.log(samples.D)))])
-    n, c = np.where(obs, samples.n, 0.0), np.where(obs, samples.c, 0.0)
-    return np.log(samples.N / scale[0]), np.log(samples.D / scale[1]), n, c, scale
-
-
-def latent_loss(v, logN, logD):
-    """``L_j = A_s e^{-alpha log N_s} + B_s e^{-beta log D_s}`` at ``v = (log A_s, log B_s, log alpha, log beta)``."""
-    return jnp.exp(v[0] - jnp.exp(v[2]) * logN) + jnp.exp(v[1] - jnp.exp(v[3]) * logD)
-
-
-def node_loglik(L, g, n, c):
-    """Binomial log-likelihood (no constants) of every problem at every node, ``(P, K)``:
-    :math:`\\sum_j c_{ij} x_{jk} + n_{ij}\\log\\sigma(-x_{jk})` with :math:`x_{jk} = -L_j - g_k`
-    (as :math:`\\log\\sigma(x) - \\log\\sigma(-x) = x`), whose first term is rank one: one
-    problems x checkpoints x nodes product in all."""
-    return -(c.T @ L)[:, None] - jnp.sum(c, axis=0)[:, None] * g[None, :] + n.T @ jax.nn.log_sigmoid(L[:, None] + g[None, :])
-
-
-def posterior(loglik, log_pi0, log_pi, solved):
-    """Each problem's posterior over (atom, nodes), and its marginal log-likelihood."""
-    joint = jnp.concatenate([jnp.where(solved, -jnp.inf, log_pi0)[:, None], loglik + log_pi[None, :]], 1)
-    total = logsumexp(joint, axis=1)
-    return jnp.exp(joint - total[:, None]), total
 
 
 def _surface_objective(v, logN, logD, g, s1, s2):
@@ -155,35 +126,6 @@ def em_run(v0, log_pi0, log_pi, g, logN, logD, n, c, w, max_iter):
     theta0 = theta0.at[4:].set(jnp.maximum(theta0[4:], jnp.log(jnp.finfo(theta0.dtype).tiny)))
     theta, marginal, it, done = jax.lax.while_loop(going, step, (theta0, -jnp.inf, 0, False))
     return theta[:4], theta[4], theta[5:], marginal, it, done
-
-
-def bb_node_loglik(L, g, nu, n, c):
-    """Beta-binomial log-likelihood of every problem at every node, ``(P, K)``, binomial
-    constants included. Only :math:`\\ln\\Gamma(c + a)` and
-    :math:`\\ln\\Gamma(n - c + b)` vary over problems x checkpoints x nodes; the rest of
-    :math:`\\ln B(c + a, n - c + b) - \\ln B(a, b)` is per node or per count, and a count
-    not asked (``n = 0``) contributes nothing."""
-    a, b = node_beta(L[:, None], g[None, :], nu)
-    cells = jnp.sum(gammaln(c[..., None] + a[:, None, :]) + gammaln((n - c)[..., None] + b[:, None, :]), axis=0)
-    per_node = jnp.sum(gammaln(a) + gammaln(b), axis=0)
-    per_count = jnp.sum(gammaln(nu) - gammaln(n + nu) + log_binomial(n, c), axis=0)
-    return cells - per_node[None, :] + per_count[:, None]
-
-
-def bb_marginal_grid(log_nu, v, log_pi0, log_pi, g, logN, logD, n, c):
-    """Marginal log-likelihood of the counts with a Beta-binomial of concentration
-    ``exp(log_nu)`` around each node (binomial constants included), at every ``log_nu``
-    (``log_pi``: the bins' log masses, ``g``: the nodes)."""
-    solved = jnp.any(c > 0, axis=0)
-    L = latent_loss(v, logN, logD)
-
-    def one(ln):
-        return jnp.sum(posterior(bb_node_loglik(L, g, jnp.exp(ln), n, c), log_pi0, node_log_weights(log_pi), solved)[1])
-
-    return jax.lax.map(one, log_nu)
-
-
-bb_marginals = program(bb_marginal_grid)
 
 
 def start(N, D, logN, logD, n, c):

@@ -30,15 +30,8 @@ import pandas as pd
 
 from t2jax.data.design import Design
 from t2jax.families.t2_irt.bootstrap import grid_offsets, point_state, refit_rows, shifted
-from t2jax.families.t2_irt.fit import (
-    NU_GRID,
-    at_bounds,
-    bb_marginal_grid,
-    choose_nu,
-    fit_em,
-    start,
-    state_params,
-)
+from t2jax.families.t2_irt.fit import NU_GRID, at_bounds, choose_nu, fit_em, start, state_params
+from t2jax.families.t2_irt.likelihood import bb_marginal_grid
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, WEIGHTS, grid
 from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows
