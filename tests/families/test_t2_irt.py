@@ -8,7 +8,6 @@ from scipy import special
 
 import t2jax
 from t2jax.families.t2_irt import K, problem_predictive
-from t2jax.families.t2_irt.laws import M
 from t2jax.precision import x64
 
 TRUTH = {"A": 400.0, "B": 300.0, "alpha": 0.3, "beta": 0.28}
@@ -38,17 +37,19 @@ def true_pass(d, N, D, k):
     return float(np.mean(1.0 - (1.0 - p) ** k))
 
 
-def test_log_miss_is_the_mixture_of_beta_binomial_misses_over_a_histogram():
+@pytest.mark.parametrize("nu, k", [(40.0, 16.0), (3e5, 1e4)])  # over-dispersed; near the binomial, large k
+def test_log_miss_is_the_mixture_of_beta_binomial_misses_over_a_histogram(nu, k):
     rng = np.random.default_rng(0)
     w = rng.dirichlet(np.ones(K + 1))
-    params = {"E": 0.0, "A": 50.0, "B": 80.0, "alpha": 0.3, "beta": 0.25, "nu": 40.0, "g_lo": -9.0, "g_hi": 6.0,
+    params = {"E": 0.0, "A": 50.0, "B": 80.0, "alpha": 0.3, "beta": 0.25, "nu": nu, "g_lo": -9.0, "g_hi": 6.0,
               "w_unsolvable": w[0]} | {f"w{k:02d}": w[k + 1] for k in range(K)}
-    N, D, k = 2e8, 4e9, 16.0
+    N, D = 2e8, 4e9
     L = 50.0 * N ** -0.3 + 80.0 * D ** -0.25
     width = 15.0 / (K - 1)  # K bins centred from -9 to 6, each a uniform density over its width
-    sub = np.linspace(-9.0, 6.0, K)[:, None] + width * ((np.arange(M) + 0.5) / M - 0.5)[None, :]  # midpoints
+    fine = 400  # midpoints a bin: the integral over each bin, far finer than the law's quadrature
+    sub = np.linspace(-9.0, 6.0, K)[:, None] + width * ((np.arange(fine) + 0.5) / fine - 0.5)[None, :]
     mu = special.expit(-L - sub)
-    a, b = mu * 40.0, (1 - mu) * 40.0
+    a, b = mu * nu, (1 - mu) * nu
     miss = w[0] + np.sum(w[1:] * np.mean(np.exp(special.betaln(a, b + k) - special.betaln(a, b)), axis=1))
     got = x64(t2jax.get_law("t2-irt").log_miss_rate)(params, N, D, k)
     assert float(got) == pytest.approx(np.log(miss), rel=1e-6)
