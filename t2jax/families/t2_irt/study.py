@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from t2jax.data.design import Design
+from t2jax.data.samples import Samples
 from t2jax.families.t2_irt.bootstrap import grid_offsets, point_state, refit_rows, shifted
 from t2jax.families.t2_irt.fit import NU_GRID, at_bounds, choose_nu, fit_em, start, state_params
-from t2jax.families.t2_irt.likelihood import bb_marginal_grid
+from t2jax.families.t2_irt.likelihood import bb_marginal_grid, counts_arrays
 from t2jax.families.t2_irt.laws import IRT_PARAMS, K, WEIGHTS, grid
 from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows
@@ -66,10 +67,10 @@ class IrtStudies:
 
     def __init__(self, design: Design):
         self.design = design
-        self.logN, self.logD = np.log(design.N / np.exp(np.mean(np.log(design.N)))), np.log(
-            design.D / np.exp(np.mean(np.log(design.D))))
-        self.scale = np.exp([np.mean(np.log(design.N)), np.mean(np.log(design.D))])
-        self.n = np.full((design.checkpoints, design.problems), float(design.samples))
+        n = np.full((design.checkpoints, design.problems), float(design.samples))
+        template = Samples(design.N, design.D, n, np.zeros_like(n), np.array([f"c{j}" for j in range(design.checkpoints)]),
+                           np.arange(design.problems))
+        self.logN, self.logD, self.n, _, self.scale = counts_arrays(template)
 
     @staticmethod
     def default_design(**options) -> Design:
