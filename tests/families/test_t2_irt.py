@@ -77,11 +77,11 @@ def test_predictive_is_a_distribution_and_beats_a_beta_law_held_out(study):
     test = samples.D >= 2e11
     train_set, test_set = samples.subset(~test), samples.subset(test)
     fit = t2jax.fit(train_set, "t2-irt")
-    one = t2jax.Samples(test_set.N[:1], test_set.D[:1], np.full((1, 150), 256), np.zeros((1, 150), int),
-                        test_set.checkpoints[:1], test_set.problems)
-    every_count = [problem_predictive(fit.params, train_set, t2jax.Samples(
-        one.N, one.D, one.n, np.full((1, 150), c), one.checkpoints, one.problems))[0] for c in range(257)]
-    assert np.allclose(np.exp(np.array(every_count)).sum(0), 1.0, atol=1e-8)
+    # one held-out checkpoint asked again with every possible count of every problem: rows c = 0..256
+    every = t2jax.Samples(np.repeat(test_set.N[:1], 257), np.repeat(test_set.D[:1], 257), np.full((257, 150), 256),
+                          np.repeat(np.arange(257)[:, None], 150, 1), np.array([f"c{c}" for c in range(257)]),
+                          test_set.problems)
+    assert np.allclose(np.exp(problem_predictive(fit.params, train_set, every)).sum(0), 1.0, atol=1e-8)
     irt = np.nanmean(problem_predictive(fit.params, train_set, test_set))
     beta_fit = t2jax.fit(train_set, "beta-nd")
     beta = np.nanmean(t2jax.family_of("beta-nd").count_loglik(beta_fit, t2jax.get_law("beta-nd"), train_set, test_set))

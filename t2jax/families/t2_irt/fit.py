@@ -221,6 +221,21 @@ def state_params(X, scale) -> dict:
             "w_unsolvable": np.exp(X[:, 4])} | {name: np.exp(X[:, 5 + i]) for i, name in enumerate(WEIGHTS)}
 
 
+#: expected successes (failures) below which a checkpoint cannot tell a difficulty from a
+#: harder (easier) one
+REACH = 0.01
+
+
+def reach(g, L, n_max) -> tuple:
+    """For difficulties ``g`` and checkpoint losses ``L`` with up to ``n_max`` samples:
+    whether the best checkpoint would solve a problem there (more than :data:`REACH`
+    expected successes) and whether the weakest would fail it (more than :data:`REACH`
+    expected failures); a difficulty neither reaches is not informed by the counts."""
+    g, L = np.asarray(g, np.float64), np.asarray(L, np.float64)
+    return (n_max * np.exp(-np.logaddexp(0.0, g + L.min())) > REACH,
+            n_max * np.exp(-np.logaddexp(0.0, -(g + L.max()))) > REACH)
+
+
 def at_bounds(X, best, logN, logD, n) -> tuple:
     """Which parameters of the EM state ``X`` (one row) sit at a bound: nu at the grid's
     lower end (``best``; its upper end is the binomial limit, a Beta-binomial of
@@ -228,13 +243,12 @@ def at_bounds(X, best, logN, logD, n) -> tuple:
     a problem x checkpoint interaction reach), mass in the bottom bin while a problem there
     could still fail (else it holds problems every checkpoint solves), or in the top bin
     while a problem there could still be solved (else it is the unsolvable atom by another
-    name)."""
+    name): :func:`reach`."""
     weights = np.exp(X[5 : K + 5])
     L = np.asarray(latent_loss(jnp.asarray(X[:4]), logN, logD))
-    top_reach = float(np.max(n)) / (1.0 + np.exp(X[K + 6] + L.min()))  # expected successes, best checkpoint
-    bottom_reach = float(np.max(n)) / (1.0 + np.exp(-(X[K + 5] + L.max())))  # expected failures, weakest one
-    edges = (("nu", best == 0), ("g_lo", weights[0] > 1e-3 and bottom_reach > 0.01),
-             ("g_hi", weights[-1] > 1e-3 and top_reach > 0.01))
+    solvable, failable = reach(X[K + 5 : K + 7], L, float(np.max(n)))
+    edges = (("nu", best == 0), ("g_lo", weights[0] > 1e-3 and failable[0]),
+             ("g_hi", weights[-1] > 1e-3 and solvable[1]))
     return tuple(name for name, hit in edges if hit)
 
 
