@@ -10,16 +10,23 @@ from t2jax.cli import main
 
 
 @pytest.fixture(scope="module")
-def study():
-    return t2jax.synthetic_t2(n_questions=64, n_samples=256, seed=1).samples
+def fit_file(tmp_path_factory):
+    """The path of a saved fit of each law to one study (each law fitted once for both tests)."""
+    study, paths = t2jax.synthetic_t2(n_questions=64, n_samples=256, seed=1).samples, {}
+
+    def path_of(law):
+        if law not in paths:
+            paths[law] = tmp_path_factory.mktemp("fits") / "fit.json"
+            paths[law].write_text(json.dumps(t2jax.fit(study, law).to_dict()))
+        return paths[law]
+
+    return path_of
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("law", t2jax.law_names(accuracy=True))
-def test_allocate_answers_for_every_pass_at_k_law(law, study, tmp_path, capsys):
-    path = tmp_path / "fit.json"
-    path.write_text(json.dumps(t2jax.fit(study, law).to_dict()))
-    code = main(["allocate", "--fit", str(path), "--train-flops", "2.56e19", "--inference-flops", "2e9", "--json"])
+def test_allocate_answers_for_every_pass_at_k_law(law, fit_file, capsys):
+    code = main(["allocate", "--fit", str(fit_file(law)), "--train-flops", "2.56e19", "--inference-flops", "2e9", "--json"])
     out, err = capsys.readouterr()
     assert code in (0, 2), err
     if code == 2:
@@ -33,10 +40,8 @@ def test_allocate_answers_for_every_pass_at_k_law(law, study, tmp_path, capsys):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("law", t2jax.law_names(accuracy=True))
-def test_target_allocation_answers_for_every_pass_at_k_law(law, study, tmp_path, capsys):
-    path = tmp_path / "fit.json"
-    path.write_text(json.dumps(t2jax.fit(study, law).to_dict()))
-    code = main(["allocate", "--fit", str(path), "--target-accuracy", "0.5", "--tokens-per-sample", "1000",
+def test_target_allocation_answers_for_every_pass_at_k_law(law, fit_file, capsys):
+    code = main(["allocate", "--fit", str(fit_file(law)), "--target-accuracy", "0.5", "--tokens-per-sample", "1000",
                  "--queries", "1e9", "--json"])
     out, err = capsys.readouterr()
     assert code in (0, 2), err

@@ -32,6 +32,11 @@ def study():
     return samples, d
 
 
+@pytest.fixture(scope="module")
+def fit(study):
+    return t2jax.fit(study[0], "t2-irt")
+
+
 def true_pass(d, N, D, k):
     p = special.expit(-latent(N, D) - d)
     return float(np.mean(1.0 - (1.0 - p) ** k))
@@ -56,9 +61,8 @@ def test_log_miss_is_the_mixture_of_beta_binomial_misses_over_a_histogram(nu, k)
 
 
 @pytest.mark.slow
-def test_fit_recovers_pass_at_k_of_shared_difficulty(study):
+def test_fit_recovers_pass_at_k_of_shared_difficulty(study, fit):
     samples, d = study
-    fit = t2jax.fit(samples, "t2-irt")
     assert fit.method == "mle" and fit.converged and fit.status is t2jax.FitStatus.CONVERGED
     weights = np.array([fit.params[f"w{k:02d}"] for k in range(K)])
     assert weights.sum() + fit.params["w_unsolvable"] == pytest.approx(1.0, abs=1e-9)
@@ -89,9 +93,8 @@ def test_predictive_is_a_distribution_and_beats_a_beta_law_held_out(study):
 
 
 @pytest.mark.slow
-def test_bootstrap_resamples_problems_and_reaches_allocation_intervals(study):
+def test_bootstrap_resamples_problems_and_reaches_allocation_intervals(study, fit):
     samples, d = study
-    fit = t2jax.fit(samples, "t2-irt")
     boot = t2jax.bootstrap(samples, n_resamples=8, law="t2-irt", seed=3, point=fit)
     again = t2jax.bootstrap(samples, n_resamples=8, law="t2-irt", seed=3, point=fit)
     assert boot.resample == "problems" and boot.n_failed == 0 and boot.point is fit
@@ -104,12 +107,11 @@ def test_bootstrap_resamples_problems_and_reaches_allocation_intervals(study):
 
 
 @pytest.mark.slow
-def test_posterior_integrates_difficulties_out_and_predicts_the_studied_range(study):
+def test_posterior_integrates_difficulties_out_and_predicts_the_studied_range(study, fit):
     """Mechanics and in-range predictions only: on this small design (20 checkpoints, 256
     samples) the surface's extrapolation is weakly pinned and short chains do not mix
     (the diagnostics say so), so no interval of a parameter is asserted here."""
     samples, d = study
-    fit = t2jax.fit(samples, "t2-irt")
     post = t2jax.posterior(samples, law="t2-irt", point=fit, num_chains=2, num_warmup=60, num_samples=60, seed=1,
                            rhat_max=10.0, progress_bar=False)
     assert post.point is fit and isinstance(post.divergences, int) and len(post.draws) == 120
@@ -157,3 +159,15 @@ def test_beta_binomial_node_likelihood_matches_the_direct_sum(study):
                                                         n[..., None], c[..., None])), axis=0)
     got = np.asarray(x64(bb_node_loglik)(L, g, nu, n, c))
     np.testing.assert_allclose(got, direct, rtol=1e-8, atol=1e-6)  # sums of terms near 1e5 nats, regrouped
+
+
+@pytest.mark.parametrize("peak", [np.log(50.0), np.log(2e3), np.log(1.0), np.log(1e7)])
+def test_concentration_choice_is_the_parabola_vertex_inside_the_grid_and_the_end_outside(peak):
+    from t2jax.families.t2_irt.fit import NU_GRID, choose_nu
+
+    x = np.log(NU_GRID)
+    log_nu, best = x64(choose_nu)(-((x - peak) ** 2))
+    if x[0] < peak < x[-1]:  # a parabola through three grid points is itself
+        assert float(log_nu) == pytest.approx(peak, abs=1e-9)
+    else:  # beyond the grid: its end, the index saying which
+        assert int(best) in (0, x.size - 1) and float(log_nu) == x[int(best)]

@@ -44,7 +44,7 @@ from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
 from t2jax.families.power_sum.laws import CHINCHILLA
 from t2jax.families.t2_irt.laws import K, WEIGHTS, bin_sums, grid, node_log_weights
-from t2jax.families.t2_irt.likelihood import bb_marginals, counts_arrays, latent_loss, node_loglik, posterior
+from t2jax.families.t2_irt.likelihood import bb_marginal_grid, counts_arrays, latent_loss, node_loglik, posterior
 from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult, FitWarning
@@ -197,18 +197,48 @@ def fit_em(V0, bins, LP0, LP, logN, logD, n, C, mesh=None) -> tuple:
     return V, lp0, lp, marginal, np.asarray(first) + np.asarray(second), done, np.array(again)
 
 
-def choose_nu(scores) -> tuple[float, int]:
+def choose_nu(scores):
     """The log concentration from the marginal log-likelihood at :data:`NU_GRID`: the best
-    grid value refined by a parabola through it and its neighbours; and the best index."""
-    scores = np.asarray(scores)
-    best = int(np.argmax(scores))
-    log_nu = float(np.log(NU_GRID[best]))
-    if 0 < best < NU_GRID.size - 1:
-        x, y = np.log(NU_GRID[best - 1 : best + 2]), scores[best - 1 : best + 2]
-        curvature = (y[2] - 2 * y[1] + y[0]) / (x[1] - x[0]) ** 2
-        if curvature < 0:
-            log_nu = x[1] - (y[2] - y[0]) / (2 * (x[1] - x[0])) / curvature
-    return log_nu, best
+    grid value refined by a parabola through it and its neighbours (where it curves
+    down); and the best index (traced)."""
+    x = jnp.log(jnp.asarray(NU_GRID))
+    best = jnp.argmax(scores)
+    i = jnp.clip(best, 1, NU_GRID.size - 2)
+    y0, y1, y2 = scores[i - 1], scores[i], scores[i + 1]
+    h = x[1] - x[0]
+    curvature = (y2 - 2 * y1 + y0) / h**2
+    inside = (best > 0) & (best < NU_GRID.size - 1) & (curvature < 0)
+    return jnp.where(inside, x[i] - (y2 - y0) / (2 * h) / jnp.where(inside, curvature, -1.0), x[best]), best
+
+
+@program(static_argnames=("mesh",), storable=lambda mesh=None, **_: mesh is None)
+def concentration(X, logN, logD, n, C, mesh=None):
+    """Every row's concentration (an EM state ``X`` with its grid; counts ``C[r]``): the
+    marginal log-likelihood at :data:`NU_GRID`, :func:`choose_nu`, and the marginal there:
+    ``(log_nu, best index, marginal, grid scores)``."""
+
+    def one(x, c):
+        at = lambda ln: bb_marginal_grid(ln, x[:4], x[4], x[5 : K + 5], grid(x[K + 5], x[K + 6]), logN, logD, n, c)
+        scores = at(jnp.log(jnp.asarray(NU_GRID)))
+        log_nu, best = choose_nu(scores)
+        return log_nu, best, at(log_nu[None])[0], scores
+
+    return map_rows(one, (X, C), 1, mesh)
+
+
+def fit_states(N, D, logN, logD, n, C, mesh=None) -> tuple:
+    """Maximum-likelihood fits of a batch of studies (counts ``C``, studies x checkpoints x
+    problems): :func:`start` per study, :func:`fit_em`, then :func:`concentration`:
+    ``(X, marginal, converged, best nu index, EM iterations, nu grid scores)``, ``X`` the
+    EM states with their grid and log concentration (:func:`state_params`)."""
+    starts = [start(N, D, logN, logD, n, c) for c in C]
+    V0, bins, LP0, LP = (np.stack([s[i] for s in starts]) for i in range(4))
+    V, lp0, lp, _, iterations, done, bins = fit_em(V0, bins, LP0, LP, logN, logD, n, C, mesh=mesh)
+    X = np.concatenate([np.asarray(V), np.asarray(lp0)[:, None], np.asarray(lp), bins, np.zeros((len(C), 1))], 1)
+    log_nu, best, value, scores = (np.asarray(a) for a in concentration(X, *(jnp.asarray(a) for a in (
+        logN, logD, n, C)), mesh=mesh))
+    X[:, -1] = log_nu
+    return X, value, np.asarray(done, bool), best, iterations, scores
 
 
 def state_params(X, scale) -> dict:
@@ -260,16 +290,9 @@ def fit_irt(samples) -> FitResult:
     if samples.N.size < 4:
         raise T2JaxError(f"t2-irt needs at least 4 checkpoints; got {samples.N.size}")
     logN, logD, n, c, scale = counts_arrays(samples)
-    v0, bins, log_pi0, log_pi = start(samples.N, samples.D, logN, logD, n, c)
-    V, LP0, LP, _, iterations, done, bins = fit_em(v0[None], [bins], np.array([log_pi0]), log_pi[None], logN, logD,
-                                                   n, c[None])
-    v, lp0, lp, iterations, done, bins = V[0], LP0[0], LP[0], int(iterations[0]), bool(done[0]), tuple(bins[0])
-    args = tuple(jnp.asarray(a) for a in (grid(*bins), logN, logD, n, c))
-    scores = np.asarray(bb_marginals(np.log(NU_GRID), v, lp0, lp, *args))
-    log_nu, best = choose_nu(scores)
-    value = float(bb_marginals(np.array([log_nu]), v, lp0, lp, *args)[0])
-    X = np.concatenate([np.asarray(v), [float(lp0)], np.asarray(lp), [*bins, log_nu]])
-    params = {k: float(col[0]) for k, col in state_params(X, scale).items()}
-    return FitResult("mle", "t2-irt", params, -value, int(np.sum(samples.observed)), bool(done),
-                     at_bounds(X, best, logN, logD, n),
-                     {"em_iterations": int(iterations), "nu_grid": dict(zip(map(float, NU_GRID), map(float, scores)))})
+    X, value, done, best, iterations, scores = fit_states(samples.N, samples.D, logN, logD, n, c[None])
+    params = {k: float(col[0]) for k, col in state_params(X[0], scale).items()}
+    return FitResult("mle", "t2-irt", params, -float(value[0]), int(np.sum(samples.observed)), bool(done[0]),
+                     at_bounds(X[0], int(best[0]), logN, logD, n),
+                     {"em_iterations": int(iterations[0]),
+                      "nu_grid": dict(zip(map(float, NU_GRID), map(float, scores[0])))})

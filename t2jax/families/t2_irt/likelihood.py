@@ -12,7 +12,6 @@ from jax.scipy.special import gammaln, logsumexp
 
 from t2jax.families.t2_irt.laws import node_beta, node_log_weights
 from t2jax.laws.beta import log_binomial
-from t2jax.programs import program
 
 
 def counts_arrays(samples):
@@ -69,5 +68,3 @@ def bb_marginal_grid(log_nu, v, log_pi0, log_pi, g, logN, logD, n, c):
 
     return jax.lax.map(one, log_nu)
 
-
-bb_marginals = program(bb_marginal_grid)

@@ -24,30 +24,15 @@ from __future__ import annotations
 
 from typing import Optional
 
-import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
 from t2jax.data.design import Design
 from t2jax.data.samples import Samples
 from t2jax.families.t2_irt.bootstrap import grid_offsets, point_state, refit_rows, shifted
-from t2jax.families.t2_irt.fit import NU_GRID, at_bounds, choose_nu, fit_em, start, state_params
-from t2jax.families.t2_irt.likelihood import bb_marginal_grid, counts_arrays
-from t2jax.families.t2_irt.laws import IRT_PARAMS, K, WEIGHTS, grid
-from t2jax.programs import program
-from t2jax.uncertainty.batched import map_rows
-
-
-@program(static_argnames=("mesh",), storable=lambda mesh=None, **_: mesh is None)
-def study_marginals(log_nu, X, logN, logD, n, C, mesh=None):
-    """Every study's Beta-binomial marginal log-likelihood at its row of ``log_nu``, at the
-    EM state ``X`` (with its grid)."""
-
-    def one(ln, x, c):
-        g = grid(x[K + 5], x[K + 6])
-        return bb_marginal_grid(ln, x[:4], x[4], x[5 : K + 5], g, logN, logD, n, c)
-
-    return map_rows(one, (log_nu, X, C), 1, mesh)
+from t2jax.families.t2_irt.fit import at_bounds, fit_states, state_params
+from t2jax.families.t2_irt.likelihood import counts_arrays
+from t2jax.families.t2_irt.laws import IRT_PARAMS, K, WEIGHTS
 
 
 def _normalised(w):
@@ -103,19 +88,10 @@ class IrtStudies:
     def fit(self, C, mesh=None):
         """Every study's fit: ``(U, value, converged, flagged)``, ``value`` minus the
         marginal log-likelihood, ``flagged`` where a fit sits at a bound."""
-        starts = [start(self.design.N, self.design.D, self.logN, self.logD, self.n, c) for c in C]
-        V0, bins, LP0, LP = (np.stack([s[i] for s in starts]) for i in range(4))
-        shared = tuple(jnp.asarray(a) for a in (self.logN, self.logD, self.n))
-        V, lp0, lp, _, _, done, bins = fit_em(V0, bins, LP0, LP, self.logN, self.logD, self.n, C, mesh=mesh)
-        X = np.concatenate([np.asarray(V), np.asarray(lp0)[:, None], np.asarray(lp), bins,
-                            np.zeros((len(C), 1))], 1)
-        scores = np.asarray(study_marginals(np.broadcast_to(np.log(NU_GRID), (len(C), NU_GRID.size)), X, *shared, C,
-                                            mesh=mesh))
-        chosen = [choose_nu(s) for s in scores]
-        X[:, -1] = [c[0] for c in chosen]
-        value = np.asarray(study_marginals(np.repeat(X[:, -1:], NU_GRID.size, 1), X, *shared, C, mesh=mesh))[:, 0]
-        flagged = np.array([bool(at_bounds(x, best, self.logN, self.logD, self.n)) for x, (_, best) in zip(X, chosen)])
-        return X, -value, np.asarray(done, bool), flagged
+        X, value, done, best, _, _ = fit_states(self.design.N, self.design.D, self.logN, self.logD, self.n, C,
+                                                mesh=mesh)
+        flagged = np.array([bool(at_bounds(x, b, self.logN, self.logD, self.n)) for x, b in zip(X, best)])
+        return X, -value, done, flagged
 
     def refit(self, C, U, study, column_weights, *, seeds, mesh=None, progress=None):
         """EM refits of every row (a study's index and its problem weights), each from its
