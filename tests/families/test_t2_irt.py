@@ -163,7 +163,7 @@ def test_beta_binomial_node_likelihood_matches_the_direct_sum(study):
 
 @pytest.mark.parametrize("peak", [np.log(50.0), np.log(2e3), np.log(1.0), np.log(1e7)])
 def test_concentration_choice_is_the_parabola_vertex_inside_the_grid_and_the_end_outside(peak):
-    from t2jax.families.t2_irt.fit import NU_GRID, choose_nu
+    from t2jax.families.t2_irt.concentration import NU_GRID, choose_nu
 
     x = np.log(NU_GRID)
     log_nu, best = x64(choose_nu)(-((x - peak) ** 2))
@@ -171,3 +171,29 @@ def test_concentration_choice_is_the_parabola_vertex_inside_the_grid_and_the_end
         assert float(log_nu) == pytest.approx(peak, abs=1e-9)
     else:  # beyond the grid: its end, the index saying which
         assert int(best) in (0, x.size - 1) and float(log_nu) == x[int(best)]
+
+
+def test_concentration_over_the_occupied_bins_equals_it_over_every_bin(study):
+    """The concentration's marginal skips bins EM emptied: the same grid scores, choice and
+    marginal as over all 64 bins."""
+    import jax.numpy as jnp
+
+    from t2jax.families.t2_irt.bootstrap import point_state
+    from t2jax.families.t2_irt.concentration import concentration, occupied_bins
+    from t2jax.families.t2_irt.likelihood import counts_arrays
+
+    samples, _ = study
+    logN, logD, n, c, scale = counts_arrays(samples)
+    w = np.zeros(K)
+    w[22:47] = np.random.default_rng(1).dirichlet(np.ones(25)) * 0.9
+    params = {"A": TRUTH["A"], "B": TRUTH["B"], "alpha": TRUTH["alpha"], "beta": TRUTH["beta"], "nu": 100.0,
+              "g_lo": -14.0, "g_hi": 10.0, "w_unsolvable": 0.1} | {f"w{k:02d}": w[k] for k in range(K)}
+    X = point_state(params, scale)[None]
+    shared = tuple(jnp.asarray(a) for a in (logN, logD, n, c[None]))
+    bins, real = occupied_bins(X[:, 5 : K + 5])
+    assert bins.shape == (1, 32) and real.sum() == 25 and set(bins[0][real[0]]) == set(range(22, 47))
+    some = [np.asarray(a) for a in x64(concentration)(X, bins, real, *shared)]
+    every = [np.asarray(a) for a in x64(concentration)(X, np.arange(K)[None], np.ones((1, K), bool), *shared)]
+    assert some[1] == every[1]
+    np.testing.assert_allclose(some[3], every[3], rtol=1e-12)
+    np.testing.assert_allclose([some[0], some[2]], [every[0], every[2]], rtol=1e-12)

@@ -17,7 +17,8 @@ abilities it implies, 6 logits below and 20 above (hard problems a model rarely 
 far above its ability); EM then runs a second time on bins over the fitted surface's
 abilities (:func:`fit_em`). Finally the concentration :math:`\nu` of the Beta-binomial
 around each node is chosen by the marginal likelihood of the counts (surface and weights
-held), on a log grid evaluated in one program and refined by a parabola.
+held), on a log grid evaluated in one program and refined by a parabola
+(:mod:`~t2jax.families.t2_irt.concentration`).
 
 **Why 16 nodes a bin.** With hundreds of samples per problem, a problem's likelihood in its
 difficulty is a peak a few hundredths of a logit wide. Integrated on nodes much coarser
@@ -43,8 +44,9 @@ from jax.scipy.special import logsumexp
 from t2jax.data.runs import Runs
 from t2jax.errors import T2JaxError
 from t2jax.families.power_sum.laws import CHINCHILLA
+from t2jax.families.t2_irt.concentration import NU_GRID, concentration, occupied_bins
 from t2jax.families.t2_irt.laws import K, WEIGHTS, bin_sums, grid, node_log_weights
-from t2jax.families.t2_irt.likelihood import bb_marginal_grid, counts_arrays, latent_loss, node_loglik, posterior
+from t2jax.families.t2_irt.likelihood import counts_arrays, latent_loss, node_loglik, posterior
 from t2jax.fitting.engine import fit_power_law
 from t2jax.fitting.newton import minimize
 from t2jax.fitting.result import FitResult, FitWarning
@@ -56,7 +58,6 @@ MAX_EM = 20000
 #: EM stops when an (accelerated) step gains less than this many nats of marginal
 #: log-likelihood: far below sampling noise (a parameter's standard error moves it by 0.5)
 EM_TOL = 1e-4
-NU_GRID = np.geomspace(3.0, 3e5, 11)
 
 
 def _surface_objective(v, logN, logD, g, s1, s2):
@@ -197,35 +198,6 @@ def fit_em(V0, bins, LP0, LP, logN, logD, n, C, mesh=None) -> tuple:
     return V, lp0, lp, marginal, np.asarray(first) + np.asarray(second), done, np.array(again)
 
 
-def choose_nu(scores):
-    """The log concentration from the marginal log-likelihood at :data:`NU_GRID`: the best
-    grid value refined by a parabola through it and its neighbours (where it curves
-    down); and the best index (traced)."""
-    x = jnp.log(jnp.asarray(NU_GRID))
-    best = jnp.argmax(scores)
-    i = jnp.clip(best, 1, NU_GRID.size - 2)
-    y0, y1, y2 = scores[i - 1], scores[i], scores[i + 1]
-    h = x[1] - x[0]
-    curvature = (y2 - 2 * y1 + y0) / h**2
-    inside = (best > 0) & (best < NU_GRID.size - 1) & (curvature < 0)
-    return jnp.where(inside, x[i] - (y2 - y0) / (2 * h) / jnp.where(inside, curvature, -1.0), x[best]), best
-
-
-@program(static_argnames=("mesh",), storable=lambda mesh=None, **_: mesh is None)
-def concentration(X, logN, logD, n, C, mesh=None):
-    """Every row's concentration (an EM state ``X`` with its grid; counts ``C[r]``): the
-    marginal log-likelihood at :data:`NU_GRID`, :func:`choose_nu`, and the marginal there:
-    ``(log_nu, best index, marginal, grid scores)``."""
-
-    def one(x, c):
-        at = lambda ln: bb_marginal_grid(ln, x[:4], x[4], x[5 : K + 5], grid(x[K + 5], x[K + 6]), logN, logD, n, c)
-        scores = at(jnp.log(jnp.asarray(NU_GRID)))
-        log_nu, best = choose_nu(scores)
-        return log_nu, best, at(log_nu[None])[0], scores
-
-    return map_rows(one, (X, C), 1, mesh)
-
-
 def fit_states(N, D, logN, logD, n, C, mesh=None) -> tuple:
     """Maximum-likelihood fits of a batch of studies (counts ``C``, studies x checkpoints x
     problems): :func:`start` per study, :func:`fit_em`, then :func:`concentration`:
@@ -236,7 +208,7 @@ def fit_states(N, D, logN, logD, n, C, mesh=None) -> tuple:
     V, lp0, lp, _, iterations, done, bins = fit_em(V0, bins, LP0, LP, logN, logD, n, C, mesh=mesh)
     X = np.concatenate([np.asarray(V), np.asarray(lp0)[:, None], np.asarray(lp), bins, np.zeros((len(C), 1))], 1)
     log_nu, best, value, scores = (np.asarray(a) for a in concentration(X, *(jnp.asarray(a) for a in (
-        logN, logD, n, C)), mesh=mesh))
+        *occupied_bins(lp), logN, logD, n, C)), mesh=mesh))
     X[:, -1] = log_nu
     return X, value, np.asarray(done, bool), best, iterations, scores
 
