@@ -55,6 +55,12 @@ from t2jax.programs import program
 from t2jax.uncertainty.batched import map_rows
 
 MAX_EM = 20000
+#: Newton iterations of the surface within one M step: it converges in a few from the last
+#: step's surface, and where it cannot meet its tolerance it stalls at the cap. Measured on
+#: Pythia GSM8K and MATH: 15 and 50 give the same EM path (iterations equal, the marginal
+#: to 5e-10 nats) and EM 1.9x (GSM8K) and 1.4x (MATH) faster; 5 left MATH's EM 43,000
+#: nats short, in another optimum.
+M_STEP_ITERATIONS = 15
 #: EM stops when an (accelerated) step gains less than this many nats of marginal
 #: log-likelihood: far below sampling noise (a parameter's standard error moves it by 0.5)
 EM_TOL = 1e-4
@@ -92,7 +98,8 @@ def em_map(theta, g, logN, logD, n, c, w, solved):
     r = r * w[:, None]
     mean = jnp.concatenate([jnp.sum(r[:, :1], axis=0), bin_sums(jnp.sum(r[:, 1:], axis=0))]) / jnp.sum(w)
     s1, s2 = c @ r[:, 1:], (n - c) @ r[:, 1:]
-    v = minimize(_surface_objective, v, logN, logD, g, s1, s2, max_iter=50, derivatives=surface_derivatives).x
+    v = minimize(_surface_objective, v, logN, logD, g, s1, s2, max_iter=M_STEP_ITERATIONS,
+                 derivatives=surface_derivatives).x
     log_w = jnp.log(jnp.maximum(mean, jnp.finfo(mean.dtype).tiny))  # a weight EM empties stays finite
     return jnp.concatenate([v, log_w]), jnp.sum(w * total)
 
