@@ -197,3 +197,25 @@ def test_concentration_over_the_occupied_bins_equals_it_over_every_bin(study):
     assert some[1] == every[1]
     np.testing.assert_allclose(some[3], every[3], rtol=1e-12)
     np.testing.assert_allclose([some[0], some[2]], [every[0], every[2]], rtol=1e-12)
+
+
+def test_posterior_weights_hold_the_bins_below_and_split_the_group_above_as_the_point_fit():
+    """The posterior's weights: bins below held at their masses, the atom and the bins
+    above every checkpoint's reach one site split in the point fit's proportions, the
+    sampled bins sharing the rest; every draw sums to one."""
+    from t2jax.families.t2_irt.bayes import log_weights_of
+
+    rng = np.random.default_rng(2)
+    held_low = np.log([0.01, 0.02])
+    split = np.log([0.5, 0.3, 0.2])  # the atom, then two bins above
+    eta = {"eta_first": rng.normal(size=(3, 4)), "eta_steps": rng.normal(size=(3, 4, 5)),
+           "eta_atom": rng.normal(size=(3, 4))}
+    w = np.exp(np.asarray(x64(log_weights_of)(eta, held_low, split)))  # atom, 2 below, 6 sampled, 2 above
+    assert w.shape == (3, 4, 11) and np.allclose(w.sum(-1), 1.0, atol=1e-12)
+    assert np.allclose(w[..., 1:3], [0.01, 0.02])
+    group = w[..., 0] + w[..., 9:].sum(-1)
+    assert np.allclose(w[..., 0] / group, 0.5) and np.allclose(w[..., 10] / group, 0.2)
+    assert np.ptp(group) > 0.05  # the group's total is the site, free across draws
+    held = np.exp(np.asarray(x64(log_weights_of)({k: eta[k] for k in ("eta_first", "eta_steps")}, held_low, split,
+                                                 np.log(0.1))))
+    assert np.allclose(held.sum(-1), 1.0) and np.allclose(held[..., 0] + held[..., 9:].sum(-1), 0.1)
