@@ -16,7 +16,8 @@ import pandas as pd
 from t2jax.allocation.compare import check_fits, labels
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.allocation.t2 import fit_params
-from t2jax.allocation.target import MAX_K, N_RANGE, REACH_TOL, cost_row, least_D, target_accuracy_allocation
+from t2jax.allocation.least_d import N_RANGE, least_D
+from t2jax.allocation.target import MAX_K, REACH_TOL, cost_row, target_accuracy_allocation
 from t2jax.errors import T2JaxError
 from t2jax.fitting.result import FitResult, jsonable
 from t2jax.laws.registry import get_law

@@ -12,19 +12,21 @@ import jax
 import jax.numpy as jnp
 
 
-def grid_zoom_max(score, lo, hi, sizes, zoom_size: int = 65, zooms: int = 4):
+def grid_zoom_max(score, lo, hi, sizes, zoom_size: int = 65, zooms: int = 4, score_axes=None):
     """Maximise ``score(x)`` (``x`` of shape ``(d,)``) over the box ``[lo, hi]``.
 
     ``sizes`` is the first grid's points per axis (a tuple of Python ints); each zoom
     re-grids ``zoom_size`` points per axis across two cells of the previous grid
-    around the best point. Returns ``(x_best, score_best)``.
+    around the best point. ``score_axes(axes)``, where given, scores a whole grid from its
+    axes (flattened in ``ij`` order), for scores whose work is shared along an axis.
+    Returns ``(x_best, score_best)``.
     """
     lo, hi = jnp.asarray(lo), jnp.asarray(hi)
     d = lo.shape[0]
 
     def best_on(axes):
         mesh = jnp.stack(jnp.meshgrid(*axes, indexing="ij"), -1).reshape(-1, d)
-        values = jax.vmap(score)(mesh)
+        values = jax.vmap(score)(mesh) if score_axes is None else score_axes(axes)
         values = jnp.where(jnp.isnan(values), -jnp.inf, values)
         i = jnp.argmax(values)
         return mesh[i], values[i]

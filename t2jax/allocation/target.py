@@ -15,7 +15,8 @@ and its lifetime cost. **pass@k target** (any law with pass@k): for :math:`Q` qu
 worked in the miss rate so targets such as 0.999999 stay resolved; the best ``k = 1``
 answer is reported beside. Quality is assumed to improve with ``D`` (as every
 registered law does), so for each ``(N, k)`` the least ``D`` reaching the target is a
-bisection in :math:`\log D`; the outer search over :math:`\log N` (and :math:`\log k`)
+root in :math:`\log D` (:mod:`t2jax.allocation.least_d`: one per ``k`` for a law whose
+pass@k acts through its loss surface); the outer search over :math:`\log N` (and :math:`\log k`)
 is the grid-plus-zoom of :mod:`t2jax.allocation.search`. The search box is
 :data:`N_RANGE`, :data:`D_RANGE` and ``1 <= k <=`` ``max_k``; a target the law cannot
 reach inside it is an error that says the best value reachable.
@@ -31,11 +32,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from t2jax.allocation.draws import DRAW_CHUNK, draw_tables
+from t2jax.allocation.least_d import D_RANGE, N_RANGE, least_D_table, target_gap
 from t2jax.allocation.search import grid_zoom_max
 from t2jax.errors import T2JaxError
 from t2jax.fitting.extrapolation import warn_extrapolation
 from t2jax.fitting.result import FitResult
-from t2jax.laws.law import Law
 from t2jax.laws.registry import builtin_law, get_law, law_names
 from t2jax.precision import x64
 from t2jax.programs import program
@@ -43,42 +44,8 @@ from t2jax.uncertainty.derived import param_arrays
 from t2jax.uncertainty.intervals import percentile_interval
 from t2jax.validate import check_scalar_budget, check_level
 
-N_RANGE = (1e5, 1e16)  #: parameters searched
-D_RANGE = (1.0, 1e20)  #: training tokens searched
 MAX_K = 1e6  #: default largest k searched
-SOLVER_STEPS = 40  #: false-position steps on the log-D bracket
 REACH_TOL = 1e-12  #: a draw "reaches" the target within this (loss, or log miss rate)
-
-
-def _gap(law: Law, params, target, N, D, k):
-    """Below or at 0 where ``(N, D, k)`` reaches the target (loss, or log miss rate)."""
-    if k is None:
-        return law.loss(params, N, D) - target
-    return law.log_miss_rate(params, N, D, k) - jnp.log1p(-target)
-
-
-def least_D(law, params, target, N, k):
-    """Least ``D`` in :data:`D_RANGE` with gap <= 0 (``inf`` where none reaches it):
-    Illinois false position on ``log D`` (superlinear on these smooth monotone gaps),
-    keeping the bracket end that reaches the target."""
-    gap = lambda logD: _gap(law, params, target, N, jnp.exp(logD), k)
-    lo, hi = jnp.log(D_RANGE[0]), jnp.log(D_RANGE[1])
-    g_lo, g_hi = gap(lo), gap(hi)
-
-    def step(_, state):
-        a, b, ga, gb, side = state
-        m = jnp.clip(b - gb * (b - a) / (gb - ga), jnp.minimum(a, b), jnp.maximum(a, b))
-        m = jnp.where(jnp.isfinite(m) & (m != a) & (m != b), m, 0.5 * (a + b))
-        gm = gap(m)
-        above = gm > 0  # not yet reaching the target: the root lies in (m, b]
-        ga_new = jnp.where(above, gm, jnp.where(side < 0, 0.5 * ga, ga))
-        gb_new = jnp.where(above, jnp.where(side > 0, 0.5 * gb, gb), gm)
-        return (jnp.where(above, m, a), jnp.where(above, b, m), ga_new, gb_new,
-                jnp.where(above, 1, -1))
-
-    _, b, *_ = jax.lax.fori_loop(0, SOLVER_STEPS, step, (lo, hi, g_lo, g_hi, 0))
-    logD = jnp.where(g_lo <= 0, lo, b)
-    return jnp.where(g_hi <= 0, jnp.exp(logD), jnp.inf)
 
 
 def _k_of(x, integer_k):
@@ -93,24 +60,27 @@ def target_optimum(params, law, target, inference_tokens, max_k, with_k, integer
     absent and ``T`` is the lifetime inference tokens). Returns ``(N, D, k, cost)``,
     ``cost = inf`` where the target is out of reach."""
     spec = get_law(law)
-    loss_law = spec.accuracy is None
+    k_axis = lambda x: (_k_of(x, integer_k) if with_k else jnp.ones_like(x))
+    what = lambda k: None if spec.accuracy is None else k
 
     def point(x):
-        N = jnp.exp(x[0])
-        k = (_k_of(x[1], integer_k) if with_k else jnp.ones_like(N))
-        D = least_D(spec, params, target, N, None if loss_law else k)
+        N, k = jnp.exp(x[0]), k_axis(x[-1])
+        D = least_D_table(spec, params, target, N[None], what(k[None]))[0, 0]
         return N, D, k, 6.0 * N * D + 2.0 * N * k * inference_tokens
 
-    def score(x):
-        cost = point(x)[3]
-        return jnp.where(jnp.isfinite(cost), -jnp.log(cost), -jnp.inf)
+    def scores(axes):  # the least D shared along N where the law allows (least_D_table)
+        N, k = jnp.exp(axes[0]), k_axis(axes[-1] if with_k else jnp.zeros(1))
+        cost = 6.0 * N[:, None] * least_D_table(spec, params, target, N, what(k)) + 2.0 * N[:, None] * k[None] * \
+            inference_tokens
+        return jnp.where(jnp.isfinite(cost), -jnp.log(cost), -jnp.inf).reshape(-1)
 
     lo, hi = [jnp.log(N_RANGE[0])], [jnp.log(N_RANGE[1])]
     if not with_k:
-        x, _ = grid_zoom_max(score, jnp.array(lo), jnp.array(hi), (n_grid,))
+        x, _ = grid_zoom_max(None, jnp.array(lo), jnp.array(hi), (n_grid,), score_axes=scores)
         return point(x)
     lo, hi = lo + [0.0], hi + [jnp.log(max_k)]
-    x, _ = grid_zoom_max(score, jnp.array(lo), jnp.array(hi), (n_grid, n_grid), zoom_size=17, zooms=6)
+    x, _ = grid_zoom_max(None, jnp.array(lo), jnp.array(hi), (n_grid, n_grid), zoom_size=17, zooms=6,
+                         score_axes=scores)
     return point(x)
 
 
@@ -213,7 +183,7 @@ def _uncertainty(spec, fit, draws, answer, target, T, max_k, with_k, integer_k, 
         solve = lambda q: target_optimum(q, spec.name, target, T, max_k, with_k, integer_k, n_grid_draws)
         N, D, k, cost = (np.asarray(a) for a in jax.lax.map(solve, p, batch_size=DRAW_CHUNK))
         k_point = jnp.asarray(answer.get("k", 1.0)) if with_k else None
-        gap = jax.vmap(lambda q: _gap(spec, q, target, answer["N"], answer["D"], k_point))(p)
+        gap = jax.vmap(lambda q: target_gap(spec, q, target, answer["N"], answer["D"], k_point))(p)
         ok = np.isfinite(cost)
         rows = pd.DataFrame({"N": N, "D": D} | ({"k": k} if with_k else {}) | {"tokens_per_param": D / N,
                                                                                "total_flops": cost})[ok]

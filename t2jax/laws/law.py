@@ -24,11 +24,12 @@ import jax.numpy as jnp
 
 from t2jax.errors import T2JaxError
 from t2jax.laws.beta import beta_log_miss
+from t2jax.laws.chinchilla import chinchilla_loss
 
 #: Parameter constraints a law may declare (name -> one of these).
 CONSTRAINTS = ("real", "nonnegative", "positive", "unit")  # unit: (0, 1]
 #: The law's callables, stored compiled.
-COMPILED_FIELDS = ("loss", "accuracy", "log_miss", "problem_beta")
+COMPILED_FIELDS = ("loss", "accuracy", "log_miss", "problem_beta", "loss_log_miss")
 
 
 class PowerSum(NamedTuple):
@@ -57,6 +58,10 @@ class Law:
       methods: fitting methods, the default first.
       data: ``"runs"`` (losses of training runs) or ``"samples"`` (repeated-sampling counts)
         -- what a user fits it to.
+      loss_log_miss: ``loss_log_miss(params, L, k)``, for laws whose pass@k depends on
+        ``(N, D)`` only through the Chinchilla surface ``L = E + A/N^alpha + B/D^beta`` of
+        their own parameters: ``log_miss(params, N, D, k)`` is this at that ``L``,
+        increasing in ``L`` (target allocation then solves one root per ``k``).
       problem_beta: ``problem_beta(params, N, D) -> (a, b)``, for laws whose per-problem
         success rate at a checkpoint is ``Beta(a, b)`` (:func:`beta_law`): a count's
         predictive is then its checkpoint's Beta-binomial.
@@ -74,6 +79,7 @@ class Law:
     accuracy: Optional[Callable] = None
     log_miss: Optional[Callable] = None
     problem_beta: Optional[Callable] = None
+    loss_log_miss: Optional[Callable] = None
     constraints: tuple[tuple[str, str], ...] = ()
     linear: Optional[PowerSum] = None
     family: str = "power-sum"
@@ -150,3 +156,10 @@ def miss_rate_law(name, covariates, params, log_miss, **fields) -> Law:
     accuracy = lambda p, N, D, k: -jnp.expm1(log_miss(p, N, D, k))
     loss = lambda p, N, D, k: -jnp.log1p(-jnp.exp(log_miss(p, N, D, k)))
     return Law(name, tuple(covariates), tuple(params), loss, accuracy, log_miss, **fields)
+
+
+def loss_beta_law(name, covariates, params, beta_at_loss, **fields) -> Law:
+    """A :func:`beta_law` whose ``(a, b) = beta_at_loss(params, L)`` depend on ``(N, D)``
+    only through the Chinchilla surface ``L`` of its parameters (``loss_log_miss``)."""
+    return beta_law(name, covariates, params, lambda p, N, D: beta_at_loss(p, chinchilla_loss(p, N, D)),
+                    loss_log_miss=lambda p, L, k: beta_log_miss(*beta_at_loss(p, L), k), **fields)

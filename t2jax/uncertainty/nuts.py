@@ -29,12 +29,13 @@ LOG_COEF_SCALE = 5.0
 
 def run_nuts(model, init: dict, model_args: tuple, *, num_chains: int, num_warmup: int, num_samples: int, seed: int,
              progress_bar: Optional[bool] = None, model_kwargs=None, dense_mass=False, inverse_mass_matrix=None,
-             max_tree_depth: int = 10):
+             max_tree_depth: int = 10, target_accept_prob: float = 0.8):
     """Run NUTS; returns ``(samples grouped by chain, divergences, seconds)``. ``dense_mass``
     and ``inverse_mass_matrix`` (its starting value, e.g. a Laplace approximation's
-    covariance) and ``max_tree_depth`` are numpyro's: a full mass matrix suits strongly
-    correlated parameters; a shallower tree bounds the cost of a step where some directions
-    are nearly flat."""
+    covariance), ``max_tree_depth`` and ``target_accept_prob`` are numpyro's: a full mass
+    matrix suits strongly correlated parameters; a shallower tree bounds the cost of a step
+    where some directions are nearly flat; a higher acceptance target takes smaller steps
+    where curvature changes quickly."""
     from numpyro.infer import MCMC, NUTS, init_to_value
 
     progress_bar = enabled() if progress_bar is None else progress_bar
@@ -43,7 +44,8 @@ def run_nuts(model, init: dict, model_args: tuple, *, num_chains: int, num_warmu
         ("num_chains", num_chains), ("num_warmup", num_warmup), ("num_samples", num_samples)))
     method = "parallel" if jax.local_device_count() >= num_chains else "vectorized"
     mcmc = MCMC(NUTS(model, init_strategy=init_to_value(values=init), dense_mass=dense_mass,
-                     inverse_mass_matrix=inverse_mass_matrix, max_tree_depth=max_tree_depth), num_warmup=num_warmup,
+                     inverse_mass_matrix=inverse_mass_matrix, max_tree_depth=max_tree_depth,
+                     target_accept_prob=target_accept_prob), num_warmup=num_warmup,
                 num_samples=num_samples, num_chains=num_chains, chain_method=method, progress_bar=progress_bar)
     start = time.perf_counter()
     mcmc.run(jax.random.key(seed), *model_args, extra_fields=("diverging",), **(model_kwargs or {}))

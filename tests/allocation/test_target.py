@@ -147,3 +147,43 @@ def test_fit_draws_are_used_and_identical_draws_reach_the_target():
     block = r.uncertainty["bootstrap"]
     assert block["p_reaches_target"] == 1.0 and block["n_unreachable"] == 0
     assert block["intervals"]["N"]["median"] == pytest.approx(r.answer["N"], rel=0.01)
+
+
+def _truths():
+    from t2jax.families.t2_irt.study import IrtStudies
+    from t2jax.families.t2_joint.laws import from_t2_beta
+
+    loss_links = {"a0": -1.0, "a1": -0.5, "b0": -2.0, "b1": 1.5}
+    return {"t2-beta": T2_TRUTH, "t2-joint": from_t2_beta(T2_TRUTH), "t2-irt": IrtStudies.truth,
+            "beta-loss": {k: T2_TRUTH[k] for k in ("E", "A", "B", "alpha", "beta")} | loss_links}
+
+
+@pytest.mark.parametrize("name", ["t2-beta", "t2-joint", "t2-irt", "beta-loss"])
+def test_loss_log_miss_is_the_log_miss_rate_at_the_laws_loss(name):
+    """A law whose pass@k acts through its loss surface: its log miss rate is
+    ``loss_log_miss`` at that loss."""
+    from t2jax.laws.chinchilla import chinchilla_loss
+
+    law, params = get_law(name), _truths()[name]
+    rng = np.random.default_rng(0)
+    N, D, k = 10 ** rng.uniform(7, 11, 40), 10 ** rng.uniform(9, 13, 40), 10 ** rng.uniform(0, 4, 40)
+    with jax.enable_x64(True):
+        np.testing.assert_allclose(law.loss_log_miss(params, chinchilla_loss(params, N, D), k),
+                                   law.log_miss_rate(params, N, D, k), rtol=1e-12)
+
+
+def test_one_root_per_k_through_the_loss_equals_one_root_per_point():
+    """Target allocation solving one root per k (then D in closed form) gives the
+    allocation of the one-root-per-(N, k) search, with and without repeated sampling."""
+    import dataclasses
+
+    from t2jax.allocation.target import target_optimum
+
+    law = get_law("t2-beta")
+    generic = dataclasses.replace(law, name="t2-beta-generic", loss_log_miss=None)
+    with jax.enable_x64(True):
+        for target, with_k in ((0.5, True), (0.3, False)):
+            a, b = (np.array(target_optimum(T2_TRUTH, spec, target, TOKENS * QUERIES, 1e4, with_k, False, 32))
+                    for spec in (law, generic))
+            assert np.isfinite(a).all()
+            np.testing.assert_allclose(a, b, rtol=1e-6)

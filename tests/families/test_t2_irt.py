@@ -219,3 +219,21 @@ def test_posterior_weights_hold_the_bins_below_and_split_the_group_above_as_the_
     held = np.exp(np.asarray(x64(log_weights_of)({k: eta[k] for k in ("eta_first", "eta_steps")}, held_low, split,
                                                  np.log(0.1))))
     assert np.allclose(held.sum(-1), 1.0) and np.allclose(held[..., 0] + held[..., 9:].sum(-1), 0.1)
+
+
+def test_reach_counts_each_checkpoints_own_samples():
+    """A difficulty is informed by the samples a problem there has: a weak checkpoint with
+    a million samples and a strong one with a hundred reach no further than their
+    expected successes together (the table's largest count at the best loss would reach
+    further)."""
+    from t2jax.families.t2_irt.fit import reach
+
+    L, n = np.array([0.5, 5.0]), np.array([[100.0, 100.0], [1e6, 1e6]])  # checkpoints x problems
+    g = np.array([0.0, 5.0, 8.0, 11.0, 30.0])
+    solvable, failable = reach(g, L, n, 1.0)
+    expected = 100 / (1 + np.exp(g + 0.5)) + 1e6 / (1 + np.exp(g + 5.0))
+    assert list(solvable) == list(expected > 1.0) == [True, True, True, False, False]
+    assert 1e6 / (1 + np.exp(11.0 + 0.5)) > 1.0  # the looser rule would call g = 11 informed
+    assert failable.all()
+    one = reach(g, L, np.array([[100.0, 0.0], [0.0, 1e6]]), 1.0)[0]  # each problem seen by one checkpoint
+    assert list(one) == list(np.maximum(100 / (1 + np.exp(g + 0.5)), 1e6 / (1 + np.exp(g + 5.0))) > 1.0)

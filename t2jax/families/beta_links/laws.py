@@ -18,7 +18,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from t2jax.laws.chinchilla import SURFACE, chinchilla_loss
-from t2jax.laws.law import beta_law
+from t2jax.laws.law import beta_law, loss_beta_law
 
 BETA_ND_PARAMS = ("a0", "a1", "a2", "b0", "b1", "b2")
 BETA_LOSS_LINKS = ("a0", "a1", "b0", "b1")
@@ -68,9 +68,13 @@ BETA_ND = beta_law(
     description="per-problem Beta, log a and log b linear in log N and log D (Beta-binomial MLE)",
 )
 
-BETA_LOSS = beta_law(
-    "beta-loss", ("N", "D", "k"), SURFACE + BETA_LOSS_LINKS,
-    _link_beta(BETA_LOSS_LINKS, loss_covariates),
+def _loss_link_beta(params, L):
+    """``beta-loss``'s ``(a, b)`` at the fitted loss ``L``."""
+    return link_ab(jnp.stack([jnp.asarray(params[n]) for n in BETA_LOSS_LINKS]), jnp.asarray(L)[..., None])
+
+
+BETA_LOSS = loss_beta_law(
+    "beta-loss", ("N", "D", "k"), SURFACE + BETA_LOSS_LINKS, _loss_link_beta,
     family="beta-link", methods=("varpro", "approach3"), data="samples",
     description="per-problem Beta, log a and log b linear in a fitted loss (Beta-binomial MLE)",
 )

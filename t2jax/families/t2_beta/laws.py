@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from t2jax.laws.beta import beta_log_miss, beta_pass_at_k
 from t2jax.laws.chinchilla import chinchilla_loss
-from t2jax.laws.law import beta_law
+from t2jax.laws.law import loss_beta_law
 
 THETA = ("theta0", "theta1", "theta2", "theta3", "theta4")
 
@@ -32,11 +32,16 @@ def t2_beta_accuracy_from_loss(theta, L_hat, k):
     return beta_pass_at_k(mu * nu, (1.0 - mu) * nu, k)
 
 
+def t2_beta_ab_at_loss(params, L_hat):
+    """Approach 2's per-question Beta ``(a, b)`` at loss ``L_hat``."""
+    theta = jnp.stack([jnp.asarray(params[t]) for t in THETA])
+    mu, nu = beta_mean_concentration(theta, L_hat)
+    return mu * nu, (1.0 - mu) * nu
+
+
 def t2_beta_ab(params, N, D):
     """Approach 2's per-question Beta ``(a, b)`` with ``L_hat = E + A/N^alpha + B/D^beta`` from ``params``."""
-    theta = jnp.stack([jnp.asarray(params[t]) for t in THETA])
-    mu, nu = beta_mean_concentration(theta, chinchilla_loss(params, N, D))
-    return mu * nu, (1.0 - mu) * nu
+    return t2_beta_ab_at_loss(params, chinchilla_loss(params, N, D))
 
 
 def t2_beta_log_miss(params, N, D, k):
@@ -49,8 +54,8 @@ def t2_beta_accuracy(params, N, D, k):
     return -jnp.expm1(t2_beta_log_miss(params, N, D, k))
 
 
-T2_BETA = beta_law(
-    "t2-beta", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + THETA, t2_beta_ab,
+T2_BETA = loss_beta_law(
+    "t2-beta", ("N", "D", "k"), ("E", "A", "B", "alpha", "beta") + THETA, t2_beta_ab_at_loss,
     constraints=(("E", "nonnegative"), ("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"),
                  ("beta", "positive"), ("theta2", "positive")),  # a Beta mean theta2 * sigmoid(.) > 0
     family="t2-beta", methods=("varpro", "approach3"), data="samples",

@@ -235,14 +235,16 @@ def state_params(X, scale) -> dict:
 REACH = 0.01
 
 
-def reach(g, L, n_max) -> tuple:
-    """For difficulties ``g`` and checkpoint losses ``L`` with up to ``n_max`` samples:
-    whether the best checkpoint would solve a problem there (more than :data:`REACH`
-    expected successes) and whether the weakest would fail it (more than :data:`REACH`
-    expected failures); a difficulty neither reaches is not informed by the counts."""
-    g, L = np.asarray(g, np.float64), np.asarray(L, np.float64)
-    return (n_max * np.exp(-np.logaddexp(0.0, g + L.min())) > REACH,
-            n_max * np.exp(-np.logaddexp(0.0, -(g + L.max()))) > REACH)
+def reach(g, L, n, level: float = REACH) -> tuple:
+    """For difficulties ``g``, checkpoint losses ``L`` and sample counts ``n`` (checkpoints x
+    problems): whether a problem there would be solved (more than ``level`` expected
+    successes over all its samples, on the problem with the most at that difficulty) and
+    whether it would be failed (more than ``level`` expected failures); a difficulty
+    neither reaches is not informed by the counts."""
+    x = np.asarray(g, np.float64)[:, None] + np.asarray(L, np.float64)[None]
+    n = np.asarray(n, np.float64)
+    return (np.max(np.exp(-np.logaddexp(0.0, x)) @ n, 1) > level,
+            np.max(np.exp(-np.logaddexp(0.0, -x)) @ n, 1) > level)
 
 
 def at_bounds(X, best, logN, logD, n) -> tuple:
@@ -255,7 +257,7 @@ def at_bounds(X, best, logN, logD, n) -> tuple:
     name): :func:`reach`."""
     weights = np.exp(X[5 : K + 5])
     L = np.asarray(latent_loss(jnp.asarray(X[:4]), logN, logD))
-    solvable, failable = reach(X[K + 5 : K + 7], L, float(np.max(n)))
+    solvable, failable = reach(X[K + 5 : K + 7], L, n)
     edges = (("nu", best == 0), ("g_lo", weights[0] > 1e-3 and failable[0]),
              ("g_hi", weights[-1] > 1e-3 and solvable[1]))
     return tuple(name for name, hit in edges if hit)

@@ -50,13 +50,18 @@ WEIGHTS = tuple(f"w{k:02d}" for k in range(K))
 IRT_PARAMS = SURFACE + ("nu", "g_lo", "g_hi", "w_unsolvable") + WEIGHTS
 
 
-def grid(g_lo, g_hi):
-    """The ``K * M`` nodes of bins centred from ``g_lo`` to ``g_hi``: each bin's ``M``
-    midpoints, bin by bin (host or traced)."""
-    xp = jnp if isinstance(g_lo, jax.Array) or isinstance(g_hi, jax.Array) else np
+def centres(g_lo, g_hi, offsets):
+    """Points in every bin (bins centred from ``g_lo`` to ``g_hi``), bin by bin: at
+    ``offsets`` (in bin widths from the centre) in each, ``(K * len(offsets),)``; host or
+    traced."""
+    xp = jnp if any(isinstance(x, jax.Array) for x in (g_lo, g_hi, offsets)) else np
     width = (g_hi - g_lo) / (K - 1)
-    centres = g_lo + width * xp.arange(K)
-    return (centres[:, None] + width * ((xp.arange(M) + 0.5) / M - 0.5)[None, :]).reshape(-1)
+    return (g_lo + width * xp.arange(K)[:, None] + width * xp.asarray(offsets)[None, :]).reshape(-1)
+
+
+def grid(g_lo, g_hi):
+    """The ``K * M`` nodes: each bin's ``M`` midpoints, bin by bin (host or traced)."""
+    return centres(g_lo, g_hi, (np.arange(M) + 0.5) / M - 0.5)
 
 
 def node_log_weights(log_w):
@@ -105,12 +110,15 @@ _GL = np.polynomial.legendre.leggauss(GAUSS)
 
 
 def irt_log_miss(params, N, D, k):
-    """``log(1 - pass@k)`` over the difficulty distribution, stably (each bin integrated
-    by :data:`GAUSS` Gauss-Legendre points)."""
-    L, k = jnp.broadcast_arrays(chinchilla_loss(params, N, D), jnp.asarray(k, jnp.result_type(float)))
-    width = (params["g_hi"] - params["g_lo"]) / (K - 1)
-    centres = params["g_lo"] + width * jnp.arange(K)
-    g = (centres[:, None] + 0.5 * width * _GL[0][None, :]).reshape(-1)
+    """``log(1 - pass@k)`` over the difficulty distribution (:func:`irt_log_miss_at_loss`)."""
+    return irt_log_miss_at_loss(params, chinchilla_loss(params, N, D), k)
+
+
+def irt_log_miss_at_loss(params, L, k):
+    """``log(1 - pass@k)`` at latent loss ``L`` over the difficulty distribution, stably
+    (each bin integrated by :data:`GAUSS` Gauss-Legendre points)."""
+    L, k = jnp.broadcast_arrays(jnp.asarray(L, jnp.result_type(float)), jnp.asarray(k, jnp.result_type(float)))
+    g = centres(params["g_lo"], params["g_hi"], 0.5 * jnp.asarray(_GL[0]))
     log_pi0, log_w = log_masses(params)
     log_pi = (log_w[:, None] + jnp.log(0.5 * _GL[1])[None, :]).reshape(-1)
     a, b = node_beta(L[..., None], g, params["nu"])
@@ -119,7 +127,7 @@ def irt_log_miss(params, N, D, k):
 
 
 T2_IRT = miss_rate_law(
-    "t2-irt", ("N", "D", "k"), IRT_PARAMS, irt_log_miss,
+    "t2-irt", ("N", "D", "k"), IRT_PARAMS, irt_log_miss, loss_log_miss=irt_log_miss_at_loss,
     constraints=(("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"), ("beta", "positive"),
                  ("nu", "positive"), ("w_unsolvable", "nonnegative")) + tuple((w, "nonnegative") for w in WEIGHTS),
     family="t2-irt", methods=("mle",), data="samples",

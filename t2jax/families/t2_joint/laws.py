@@ -28,18 +28,23 @@ import jax.numpy as jnp
 
 from t2jax.families.t2_beta.laws import beta_mean_concentration
 from t2jax.laws.chinchilla import chinchilla_loss
-from t2jax.laws.law import beta_law
+from t2jax.laws.law import loss_beta_law
 
 JOINT_PARAMS = ("E", "A", "B", "alpha", "beta", "theta2", "theta3", "theta4")
 
 
-def joint_beta(params, N, D):
-    """``(a, b)`` of the per-problem Beta at ``(N, D)``: T² Approach 2's link
+def joint_beta_at_loss(params, L):
+    """``(a, b)`` of the per-problem Beta at latent loss ``L``: T² Approach 2's link
     (:func:`~t2jax.families.t2_beta.laws.beta_mean_concentration`) with ``theta0 = 0,
     theta1 = 1``."""
     theta = jnp.stack(jnp.broadcast_arrays(0.0, 1.0, *(jnp.asarray(params[t]) for t in ("theta2", "theta3", "theta4"))))
-    mu, nu = beta_mean_concentration(theta, chinchilla_loss(params, N, D))
+    mu, nu = beta_mean_concentration(theta, L)
     return mu * nu, (1.0 - mu) * nu
+
+
+def joint_beta(params, N, D):
+    """``(a, b)`` of the per-problem Beta at ``(N, D)`` (:func:`joint_beta_at_loss`)."""
+    return joint_beta_at_loss(params, chinchilla_loss(params, N, D))
 
 
 def from_t2_beta(params) -> dict:
@@ -51,8 +56,8 @@ def from_t2_beta(params) -> dict:
             "theta4": params["theta4"] / t1}
 
 
-T2_JOINT = beta_law(
-    "t2-joint", ("N", "D", "k"), JOINT_PARAMS, joint_beta,
+T2_JOINT = loss_beta_law(
+    "t2-joint", ("N", "D", "k"), JOINT_PARAMS, joint_beta_at_loss,
     constraints=(("A", "nonnegative"), ("B", "nonnegative"), ("alpha", "positive"), ("beta", "positive"),
                  ("theta2", "unit")),
     family="t2-joint", methods=("mle",), data="samples",
