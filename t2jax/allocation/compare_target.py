@@ -5,18 +5,15 @@ answer, and, for every choice, the laws under which it reaches the target."""
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Sequence
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
 from t2jax.allocation.compare import check_fits, labels
-from t2jax.allocation.search import grid_zoom_max
 from t2jax.allocation.t2 import fit_params
-from t2jax.allocation.least_d import N_RANGE, least_D
+from t2jax.allocation.least_d import least_cost
 from t2jax.allocation.target import MAX_K, REACH_TOL, cost_row, target_accuracy_allocation
 from t2jax.errors import T2JaxError
 from t2jax.fitting.result import FitResult, jsonable
@@ -48,29 +45,15 @@ class TargetComparison:
                          "unreachable": self.unreachable})
 
 
-@functools.partial(jax.jit, static_argnames=("laws", "integer_k", "n_grid"))
-def _robust_search(params, laws, target, TQ, max_k, integer_k, n_grid):
-    def point(x):
-        N, k = jnp.exp(x[0]), jnp.exp(x[1])
-        k = jnp.floor(k + 1e-9) if integer_k else k
-        D = jnp.max(jnp.stack([least_D(law, p, target, N, k) for law, p in zip(laws, params)]))
-        return N, D, k, 6.0 * N * D + 2.0 * N * k * TQ
-
-    def score(x):
-        cost = point(x)[3]
-        return jnp.where(jnp.isfinite(cost), -jnp.log(cost), -jnp.inf)
-
-    lo, hi = jnp.array([jnp.log(N_RANGE[0]), 0.0]), jnp.array([jnp.log(N_RANGE[1]), jnp.log(max_k)])
-    x, _ = grid_zoom_max(score, lo, hi, (n_grid, n_grid), zoom_size=17, zooms=6)
-    return point(x)
+_robust_search = jax.jit(least_cost, static_argnames=("laws", "with_k", "integer_k", "n_grid"))
 
 
 def robust_search(fits, target, TQ, max_k, integer_k, n_grid):
     """Least ``6ND + 2NkTQ`` over ``(log N, log k)`` with ``D`` the largest of the laws'
     least ``D`` reaching the target at ``(N, k)``. One compiled program per set of laws
     (the laws are static; target, budgets and parameters are not)."""
-    return _robust_search(tuple(fit_params(f) for f in fits), tuple(get_law(f.law) for f in fits),
-                          target, TQ, max_k, integer_k, n_grid)
+    return _robust_search(tuple(get_law(f.law) for f in fits), tuple(fit_params(f) for f in fits),
+                          target, TQ, max_k, True, integer_k, n_grid)
 
 
 @x64

@@ -11,13 +11,20 @@ root per ``k`` instead of one per ``(N, k)``: the largest loss :math:`L^*(k)` th
 the target, then :math:`D = (B / (L^* - E - A N^{-\alpha}))^{1/\beta}` in closed form for
 every ``N`` (:func:`least_D_table`). On a ``(log N, log k)`` grid of 128 x 128 that is 128
 roots where the generic path solves 16,384.
+
+:func:`least_cost` searches ``(log N, log k)`` for the least lifetime compute
+``6ND + 2NkT`` with ``D`` the largest of several laws' least ``D`` (one law: its own
+answer; several: the choice that reaches the target under every law).
 """
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
+from t2jax.allocation.search import grid_zoom_max_axes
 from t2jax.laws.law import Law
 
 N_RANGE = (1e5, 1e16)  #: parameters searched
@@ -29,7 +36,7 @@ def _root(gap, good, bad):
     """The end nearest the root of a monotone ``gap`` after :data:`SOLVER_STEPS` Illinois
     steps from the bracket ``[good, bad]`` (``gap <= 0`` at ``good``), and the gaps at the
     bracket's first ends ``(gap(good), gap(bad))``."""
-    g_good, g_bad = gap(good), gap(bad)
+    g_good, g_bad = jax.vmap(gap)(jnp.stack([good, bad]))  # one copy of the gap in the program
 
     def step(_, state):
         a, b, ga, gb, side = state  # a: not reaching the target; b: reaching it
@@ -93,3 +100,33 @@ def least_D_table(law: Law, params, target, N, k):
     ks = jnp.ones(1) if k is None else k
     one = lambda n, kk: least_D(law, params, target, n, None if k is None else kk)
     return jax.vmap(lambda n: jax.vmap(lambda kk: one(n, kk))(ks))(N)
+
+
+def k_of(x, integer_k):
+    """``k`` at ``log k = x``, floored to an integer where asked."""
+    k = jnp.exp(x)
+    return jnp.floor(k + 1e-9) if integer_k else k
+
+
+def least_cost(laws, params, target, T, max_k, with_k, integer_k, n_grid):
+    """Least ``6ND + 2NkT`` over ``log N`` in :data:`N_RANGE` and ``log k`` in
+    ``[0, log max_k]`` (``k = 1`` when ``with_k`` is false; a loss law ignores ``k``),
+    ``D`` the largest over ``laws`` (with their ``params``) of each one's least ``D``
+    reaching ``target``. A grid of ``n_grid`` points per axis, then zooms; the ``D`` of
+    the best point comes out of the search, so each law's gap appears twice in the
+    compiled program (grid and zoom). Returns ``(N, D, k, cost)``; ``cost = inf`` where
+    nothing in the box reaches the target."""
+    k_axis = lambda x: k_of(x, integer_k) if with_k else jnp.ones_like(x)
+
+    def scores(axes):
+        N, k = jnp.exp(axes[0]), k_axis(axes[-1] if with_k else jnp.zeros(1))
+        D = functools.reduce(jnp.maximum, [least_D_table(law, p, target, N, None if law.accuracy is None else k)
+                                           for law, p in zip(laws, params)])
+        cost = 6.0 * N[:, None] * D + 2.0 * N[:, None] * k[None] * T
+        return jnp.where(jnp.isfinite(cost), -jnp.log(cost), -jnp.inf).reshape(-1), D.reshape(-1)
+
+    lo, hi = [jnp.log(N_RANGE[0])] + [0.0] * with_k, [jnp.log(N_RANGE[1])] + [jnp.log(max_k)] * with_k
+    sizes, zoom = ((n_grid, n_grid), {"zoom_size": 17, "zooms": 6}) if with_k else ((n_grid,), {})
+    x, _, D = grid_zoom_max_axes(scores, jnp.array(lo), jnp.array(hi), sizes, **zoom)
+    N, k = jnp.exp(x[0]), k_axis(x[-1])
+    return N, D, k, 6.0 * N * D + 2.0 * N * k * T

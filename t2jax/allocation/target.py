@@ -32,8 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from t2jax.allocation.draws import DRAW_CHUNK, draw_tables
-from t2jax.allocation.least_d import D_RANGE, N_RANGE, least_D_table, target_gap
-from t2jax.allocation.search import grid_zoom_max
+from t2jax.allocation.least_d import D_RANGE, N_RANGE, least_cost, target_gap
 from t2jax.errors import T2JaxError
 from t2jax.fitting.extrapolation import warn_extrapolation
 from t2jax.fitting.result import FitResult
@@ -48,40 +47,13 @@ MAX_K = 1e6  #: default largest k searched
 REACH_TOL = 1e-12  #: a draw "reaches" the target within this (loss, or log miss rate)
 
 
-def _k_of(x, integer_k):
-    k = jnp.exp(x)
-    return jnp.floor(k + 1e-9) if integer_k else k
-
-
 @program(static_argnames=("law", "with_k", "integer_k", "n_grid"), storable=builtin_law)
 def target_optimum(params, law, target, inference_tokens, max_k, with_k, integer_k, n_grid):
     """Least-cost ``(N, D, k)`` reaching ``target``: cost ``6ND + 2 N k T`` with
     ``T = inference_tokens`` (k fixed at 1 when ``with_k`` is false; for a loss law k is
     absent and ``T`` is the lifetime inference tokens). Returns ``(N, D, k, cost)``,
-    ``cost = inf`` where the target is out of reach."""
-    spec = get_law(law)
-    k_axis = lambda x: (_k_of(x, integer_k) if with_k else jnp.ones_like(x))
-    what = lambda k: None if spec.accuracy is None else k
-
-    def point(x):
-        N, k = jnp.exp(x[0]), k_axis(x[-1])
-        D = least_D_table(spec, params, target, N[None], what(k[None]))[0, 0]
-        return N, D, k, 6.0 * N * D + 2.0 * N * k * inference_tokens
-
-    def scores(axes):  # the least D shared along N where the law allows (least_D_table)
-        N, k = jnp.exp(axes[0]), k_axis(axes[-1] if with_k else jnp.zeros(1))
-        cost = 6.0 * N[:, None] * least_D_table(spec, params, target, N, what(k)) + 2.0 * N[:, None] * k[None] * \
-            inference_tokens
-        return jnp.where(jnp.isfinite(cost), -jnp.log(cost), -jnp.inf).reshape(-1)
-
-    lo, hi = [jnp.log(N_RANGE[0])], [jnp.log(N_RANGE[1])]
-    if not with_k:
-        x, _ = grid_zoom_max(None, jnp.array(lo), jnp.array(hi), (n_grid,), score_axes=scores)
-        return point(x)
-    lo, hi = lo + [0.0], hi + [jnp.log(max_k)]
-    x, _ = grid_zoom_max(None, jnp.array(lo), jnp.array(hi), (n_grid, n_grid), zoom_size=17, zooms=6,
-                         score_axes=scores)
-    return point(x)
+    ``cost = inf`` where the target is out of reach (:func:`~t2jax.allocation.least_d.least_cost`)."""
+    return least_cost((get_law(law),), (params,), target, inference_tokens, max_k, with_k, integer_k, n_grid)
 
 
 @program(static_argnames=("law", "n_grid"), storable=builtin_law)

@@ -55,38 +55,53 @@ def minimize(
     cheaper (e.g. least squares of a power law); by default they come from ``f``.
     """
     if derivatives is None:
-        value_and_grad, hessian = jax.value_and_grad(f), jax.hessian(f)
-
-        def derivatives(x, *args):
-            fx, g = value_and_grad(x, *args)
-            return fx, g, hessian(x, *args)
+        derivatives = _autodiff_derivatives(f)
 
     def scaled_grad(x, fx, g):
         return jnp.max(jnp.abs(g) * (1.0 + jnp.abs(x))) / (1.0 + jnp.abs(fx))
 
+    # One evaluation of the derivatives per iteration, at the trial point ``x + step``; the
+    # first iteration evaluates them at ``x0`` (``step`` 0) and is always taken. The loop
+    # body is then the only place the objective's Hessian appears in the compiled program.
     def body(state):
-        x, fx, g, H, lam, it, _, small_step = state
-        d = jnp.maximum(jnp.abs(jnp.diag(H)), 1e-12)
-        step = -jnp.linalg.solve(H + lam * jnp.diag(d), g)
-        x_new = x + step
-        f_new, g_new, H_new = derivatives(x_new, *args)
-        ok = jnp.isfinite(f_new) & (f_new < fx) & jnp.all(jnp.isfinite(step))
-        x = jnp.where(ok, x_new, x)
+        x, step, fx, g, H, lam, it, _, small_step = state
+        first = it < 0
+        f_new, g_new, H_new = derivatives(x + step, *args)
+        ok = first | (jnp.isfinite(f_new) & (f_new < fx) & jnp.all(jnp.isfinite(step)))
+        x = jnp.where(ok, x + step, x)
         fx = jnp.where(ok, f_new, fx)
         g = jnp.where(ok, g_new, g)
         H = jnp.where(ok, H_new, H)
-        lam = jnp.where(ok, jnp.maximum(lam * 0.2, 1e-15), lam * 8.0)
-        tiny = ok & (jnp.max(jnp.abs(step) / (1.0 + jnp.abs(x))) < xtol)
-        return x, fx, g, H, lam, it + 1, scaled_grad(x, fx, g), tiny
+        lam = jnp.where(first, lam, jnp.where(ok, jnp.maximum(lam * 0.2, 1e-15), lam * 8.0))
+        tiny = ~first & ok & (jnp.max(jnp.abs(step) / (1.0 + jnp.abs(x))) < xtol)
+        d = jnp.maximum(jnp.abs(jnp.diag(H)), 1e-12)
+        step = -jnp.linalg.solve(H + lam * jnp.diag(d), g)
+        return x, step, fx, g, H, lam, it + 1, scaled_grad(x, fx, g), tiny
 
     def cond(state):
-        x, fx, g, H, lam, it, sg, small_step = state
+        x, step, fx, g, H, lam, it, sg, small_step = state
         done = (sg < gtol) | (small_step & (sg < STALL_FACTOR * gtol)) | (lam > 1e16)
-        return active & (it < max_iter) & ~done
+        return (it < 0) | (active & (it < max_iter) & ~done)
 
     x0 = jnp.asarray(x0)
-    f0, g0, H0 = derivatives(x0, *args)
-    init = (x0, f0, g0, H0, jnp.asarray(1e-3, x0.dtype), jnp.asarray(0), scaled_grad(x0, f0, g0), jnp.asarray(False))
-    x, fx, g, H, lam, it, sg, small_step = jax.lax.while_loop(cond, body, init)
+    n = x0.shape[0]
+    init = (x0, jnp.zeros_like(x0), jnp.asarray(jnp.inf, x0.dtype), jnp.zeros_like(x0), jnp.eye(n, dtype=x0.dtype),
+            jnp.asarray(1e-3, x0.dtype), jnp.asarray(-1), jnp.asarray(jnp.inf, x0.dtype), jnp.asarray(False))
+    x, step, fx, g, H, lam, it, sg, small_step = jax.lax.while_loop(cond, body, init)
     converged = (sg < gtol) | ((small_step | (lam > 1e16)) & (sg < STALL_FACTOR * gtol))
     return NewtonResult(x, fx, sg, it, converged)
+
+
+def _autodiff_derivatives(f):
+    """``(f, g, H)`` of ``f`` by forward-over-reverse autodiff in one pass (the value and
+    gradient are the primal outputs of the Hessian's forward sweep)."""
+
+    def derivatives(x, *args):
+        def grad_and_aux(v):
+            fx, g = jax.value_and_grad(f)(v, *args)
+            return g, (fx, g)
+
+        H, (fx, g) = jax.jacfwd(grad_and_aux, has_aux=True)(x)
+        return fx, g, H
+
+    return derivatives
