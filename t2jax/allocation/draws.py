@@ -17,6 +17,7 @@ from t2jax.errors import T2JaxError
 from t2jax.fitting.result import FitResult
 from t2jax.laws.registry import get_law
 from t2jax.precision import x64
+from t2jax.programs import bucket
 from t2jax.validate import check_scalar_budget
 from t2jax.uncertainty.derived import DRAW_SOURCES, param_arrays, parameter_columns
 from t2jax.uncertainty.intervals import band, percentile_interval
@@ -29,12 +30,29 @@ DRAW_GRID = 512  #: first-grid points per draw in the paper's form
 DRAW_CHUNK = 16
 
 
-@functools.partial(jax.jit, static_argnums=(0, 2, 5, 6))
-def map_draws(solver, p, law: str, C_train, budget, integer_k: bool, n_grid: int):
-    """``solver(q, law, C_train, budget, integer_k, n_grid)`` for every draw ``q`` of the
-    parameter arrays ``p``, :data:`DRAW_CHUNK` draws at a time, as one compiled program
-    (the same solver, law and shapes reuse it)."""
-    return jax.lax.map(lambda q: solver(q, law, C_train, budget, integer_k, n_grid), p, batch_size=DRAW_CHUNK)
+def map_draws(solver, p, *args, static=(0, 3, 4)):
+    """``solver(q, *args)`` for every draw ``q`` of the parameter arrays ``p``,
+    :data:`DRAW_CHUNK` draws at a time, as one compiled program; ``args`` at the positions
+    ``static`` are compile-time constants (by default those of the allocation solvers:
+    law name, ``integer_k``, grid size). Draws are padded (copies of the first) to a
+    :func:`~t2jax.programs.bucket` size that is a whole number of chunks, so similar
+    numbers of draws share one program and no remainder batch compiles the solver again."""
+    R = len(next(iter(p.values())))
+    size = -(-bucket(R) // DRAW_CHUNK) * DRAW_CHUNK
+    rows = np.concatenate([np.arange(R), np.zeros(size - R, int)])
+    fixed = tuple((i, args[i]) for i in static)
+    out = _map_chunks(solver, {name: jnp.asarray(v)[rows] for name, v in p.items()},
+                      tuple(a for i, a in enumerate(args) if i not in static), fixed, len(args))
+    return jax.tree.map(lambda a: a[:R], out)
+
+
+@functools.partial(jax.jit, static_argnames=("solver", "fixed", "n_args"))
+def _map_chunks(solver, p, dynamic, fixed, n_args):
+    def one(q):
+        given, rest = dict(fixed), iter(dynamic)
+        return solver(q, *(given[i] if i in given else next(rest) for i in range(n_args)))
+
+    return jax.lax.map(one, p, batch_size=DRAW_CHUNK)
 
 
 @x64

@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from t2jax.allocation.draws import DRAW_CHUNK, draw_tables
+from t2jax.allocation.draws import draw_tables, map_draws
 from t2jax.allocation.least_d import D_RANGE, N_RANGE, least_cost, target_gap
 from t2jax.errors import T2JaxError
 from t2jax.fitting.extrapolation import warn_extrapolation
@@ -152,8 +152,8 @@ def _uncertainty(spec, fit, draws, answer, target, T, max_k, with_k, integer_k, 
         if missing:
             raise T2JaxError(f"{name} draws lack parameters {', '.join(missing)} of law '{spec.name}'")
         p = param_arrays(table, spec.params)
-        solve = lambda q: target_optimum(q, spec.name, target, T, max_k, with_k, integer_k, n_grid_draws)
-        N, D, k, cost = (np.asarray(a) for a in jax.lax.map(solve, p, batch_size=DRAW_CHUNK))
+        N, D, k, cost = (np.asarray(a) for a in map_draws(target_optimum, p, spec.name, target, T, max_k, with_k,
+                                                           integer_k, n_grid_draws, static=(0, 4, 5, 6)))
         k_point = jnp.asarray(answer.get("k", 1.0)) if with_k else None
         gap = jax.vmap(lambda q: target_gap(spec, q, target, answer["N"], answer["D"], k_point))(p)
         ok = np.isfinite(cost)

@@ -37,6 +37,7 @@ from jax.scipy.special import gammaln
 
 from t2jax.errors import T2JaxError
 from t2jax.precision import x64
+from t2jax.programs import bucket
 
 PRODUCT_TERMS = 512
 
@@ -59,8 +60,13 @@ def pass_at_k(n, c, k):
 
 @x64
 def pass_at_k_unchecked(n, c, k):
-    """:func:`pass_at_k` without the argument checks (callers that masked invalid cells)."""
-    return _pass_at_k(*np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (n, c, k))))
+    """:func:`pass_at_k` without the argument checks (callers that masked invalid cells).
+    Cells are flattened and padded to a :func:`~t2jax.programs.bucket` size (with n = k = 1,
+    c = 0), so tables of any shape share a few compiled programs."""
+    n, c, k = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (n, c, k)))
+    size = n.size
+    pad = lambda a, fill: np.concatenate([a.ravel(), np.full(bucket(size) - size, fill)])
+    return np.asarray(_pass_at_k(pad(n, 1.0), pad(c, 0.0), pad(k, 1.0)))[:size].reshape(n.shape)
 
 
 @jax.jit

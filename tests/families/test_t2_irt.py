@@ -92,6 +92,35 @@ def test_predictive_is_a_distribution_and_beats_a_beta_law_held_out(study):
     assert irt > beta + 0.5  # knowing which problems are hard is worth more than half a nat per count here
 
 
+def scattered_study(seed, sd):
+    """The study's design with each checkpoint's latent loss shifted by N(0, sd^2) (a
+    training run that is not smooth in D), its held-out twin at D/N 400 shifted alike."""
+    rng = np.random.default_rng(seed)
+    sizes = np.array([3e7, 1e8, 3e8, 1e9, 3e9])
+    N, D = np.repeat(sizes, 5), np.outer(sizes, [5.0, 20.0, 60.0, 200.0, 400.0]).ravel()
+    d = rng.normal(-4.0, 1.5, 150)
+    p = special.expit(-(latent(N, D) + rng.normal(0.0, sd, N.size))[:, None] - d[None, :])
+    n = np.full(p.shape, 256)
+    samples = t2jax.Samples(N, D, n, rng.binomial(n, p), np.array([f"m{i}" for i in range(N.size)]), np.arange(150))
+    test = D / N > 300
+    return samples.subset(~test), samples.subset(test)
+
+
+@pytest.mark.slow
+def test_checkpoint_scatter_is_chosen_by_cross_validation_and_scored_held_out(fit, study):
+    from t2jax.families.t2_irt import choose_tau
+
+    assert choose_tau(fit.params, study[0]) <= 0.125  # a smooth study: (almost) no scatter chosen
+    train, test = scattered_study(11, 0.7)
+    rough = t2jax.fit(train, "t2-irt")
+    # the fit's concentration takes up part of the scatter (nu ~ 20 here, the binomial limit
+    # without it), so cross-validation picks a smaller shift than 0.7, but not none
+    tau = choose_tau(rough.params, train)
+    assert 0.125 <= tau <= 1.0
+    chosen, none = (np.nanmean(problem_predictive(rough.params, train, test, t)) for t in (tau, 0.0))
+    assert chosen > none + 0.02  # nats per count: the held-out checkpoints' own shifts are integrated out
+
+
 @pytest.mark.slow
 def test_bootstrap_resamples_problems_and_reaches_allocation_intervals(study, fit):
     samples, d = study

@@ -2,58 +2,27 @@
 across checkpoints (:mod:`~t2jax.families.t2_irt.laws`), fitted by EM on the counts
 (:mod:`~t2jax.families.t2_irt.fit`; ``objective``: minus the marginal log-likelihood).
 Held-out counts are predicted problem by problem, from each problem's posterior over
-difficulty given the counts the fit saw. Bootstrap: problems resampled, EM refits through
-the batched driver (:mod:`~t2jax.families.t2_irt.bootstrap`). Posterior: NUTS of the
+difficulty given the counts the fit saw, with a checkpoint's scatter about the surface
+integrated out (:mod:`~t2jax.families.t2_irt.predictive`). Bootstrap: problems
+resampled, EM refits through the batched driver (:mod:`~t2jax.families.t2_irt.bootstrap`). Posterior: NUTS of the
 population parameters with the difficulties integrated out
 (:mod:`~t2jax.families.t2_irt.bayes`). Simulated studies: :mod:`~t2jax.families.t2_irt.study`."""
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
-import numpy as np
-from jax.scipy.special import logsumexp
-
 from t2jax.data.passk_table import as_table
 from t2jax.families.t2_irt.bootstrap import bootstrap_irt, check_resample
 from t2jax.families.t2_irt.fit import fit_irt
-from t2jax.families.t2_irt.likelihood import counts_arrays, latent_loss, node_loglik, posterior
+from t2jax.families.t2_irt.predictive import choose_tau, problem_predictive
+from t2jax.families.t2_irt.likelihood import counts_arrays, latent_loss, node_loglik
 from t2jax.families.t2_irt.bayes import irt_model, irt_posterior
 from t2jax.families.t2_irt.study import IrtStudies
-from t2jax.families.t2_irt.laws import IRT_PARAMS, K, T2_IRT, irt_log_miss, log_weights, node_beta, nodes
+from t2jax.families.t2_irt.laws import IRT_PARAMS, K, T2_IRT, irt_log_miss
 from t2jax.data.passk_table import counts_of
 from t2jax.fitting.result import with_extras
-from t2jax.laws.beta import beta_binomial_logpmf
-from t2jax.laws.chinchilla import chinchilla_loss
 from t2jax.laws.family import Family
 from t2jax.laws.registry import register, register_family
-from t2jax.precision import x64
 from t2jax.validate import check_seed
-
-
-@x64
-def problem_predictive(params, train, test):
-    """Log predictive probability of each count of ``test`` (checkpoints x problems) from
-    each problem's posterior over difficulty given ``train``'s counts (the same problems)."""
-    counts = lambda s: (s.N, s.D, np.where(s.observed, s.n, 0.0), np.where(s.observed, s.c, 0.0))
-    solved = np.any(np.where(train.observed, train.c, 0) > 0, axis=0)
-    return np.where(test.observed, np.asarray(_predictive(params, counts(train), counts(test), solved)), np.nan)
-
-
-@jax.jit
-def _predictive(params, train, test, solved):
-    g, nu = nodes(params), params["nu"]
-    log_pi0, log_pi = log_weights(params)
-
-    def node_ll(N, D, n, c):  # (J, P, K) Beta-binomial log-probabilities at every node
-        a, b = node_beta(chinchilla_loss(params, N, D)[:, None, None], g, nu)
-        return beta_binomial_logpmf(a, b, n[..., None], c[..., None])
-
-    r, _ = posterior(jnp.sum(node_ll(*train), axis=0), log_pi0, log_pi, solved)  # (P, 1 + K)
-    at_zero = jnp.where(test[3] == 0, 0.0, -jnp.inf)  # the unsolvable atom predicts no success
-    log_r = jnp.log(r)
-    joint = jnp.concatenate([(log_r[None, :, 0] + at_zero)[..., None], log_r[None, :, 1:] + node_ll(*test)], -1)
-    return logsumexp(joint, axis=-1)
 
 
 class T2IrtFamily(Family):
@@ -89,4 +58,4 @@ T2_IRT_FAMILY = register_family(T2IrtFamily())
 register(T2_IRT, builtin=True)
 
 __all__ = ["IRT_PARAMS", "IrtStudies", "K", "T2_IRT", "T2_IRT_FAMILY", "counts_arrays", "fit_irt", "irt_log_miss", "irt_model",
-           "irt_posterior", "latent_loss", "node_loglik", "problem_predictive"]
+           "irt_posterior", "latent_loss", "node_loglik", "problem_predictive", "choose_tau"]
