@@ -93,15 +93,12 @@ def minimize(
 
 
 def _autodiff_derivatives(f):
-    """``(f, g, H)`` of ``f`` by forward-over-reverse autodiff in one pass (the value and
-    gradient are the primal outputs of the Hessian's forward sweep)."""
+    """``(f, g, H)`` of ``f`` by autodiff: reverse mode for the value and gradient,
+    forward over reverse for the Hessian."""
+    value_and_grad, hessian = jax.value_and_grad(f), jax.hessian(f)
 
     def derivatives(x, *args):
-        def grad_and_aux(v):
-            fx, g = jax.value_and_grad(f)(v, *args)
-            return g, (fx, g)
-
-        H, (fx, g) = jax.jacfwd(grad_and_aux, has_aux=True)(x)
-        return fx, g, H
+        fx, g = value_and_grad(x, *args)
+        return fx, g, hessian(x, *args)
 
     return derivatives
