@@ -25,6 +25,7 @@ import jax
 import jax.numpy as jnp
 
 from t2jax.allocation.search import grid_zoom_max_axes
+from t2jax.allocation.t2 import whole_k
 from t2jax.laws.law import Law
 
 N_RANGE = (1e5, 1e16)  #: parameters searched
@@ -102,12 +103,6 @@ def least_D_table(law: Law, params, target, N, k):
     return jax.vmap(lambda n: jax.vmap(lambda kk: one(n, kk))(ks))(N)
 
 
-def k_of(x, integer_k):
-    """``k`` at ``log k = x``, floored to an integer where asked."""
-    k = jnp.exp(x)
-    return jnp.floor(k + 1e-9) if integer_k else k
-
-
 def least_cost(laws, params, target, T, max_k, with_k, integer_k, n_grid):
     """Least ``6ND + 2NkT`` over ``log N`` in :data:`N_RANGE` and ``log k`` in
     ``[0, log max_k]`` (``k = 1`` when ``with_k`` is false; a loss law ignores ``k``),
@@ -116,7 +111,7 @@ def least_cost(laws, params, target, T, max_k, with_k, integer_k, n_grid):
     the best point comes out of the search, so each law's gap appears twice in the
     compiled program (grid and zoom). Returns ``(N, D, k, cost)``; ``cost = inf`` where
     nothing in the box reaches the target."""
-    k_axis = lambda x: k_of(x, integer_k) if with_k else jnp.ones_like(x)
+    k_axis = lambda x: whole_k(jnp.exp(x), integer_k) if with_k else jnp.ones_like(x)
 
     def scores(axes):
         N, k = jnp.exp(axes[0]), k_axis(axes[-1] if with_k else jnp.zeros(1))
